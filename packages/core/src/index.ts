@@ -1,0 +1,10 @@
+export {
+  ErrorCode,
+  TillkitError,
+  ValidationError,
+  MoneyError,
+  StateError,
+  DeviceError,
+  NetworkError,
+  StorageError,
+} from './errors';

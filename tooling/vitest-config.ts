@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+/** Tests read sibling packages from source through the `@tillkit/source` export condition. */
+export function packageTestConfig() {
+  return defineConfig({
+    resolve: { conditions: ['@tillkit/source'] },
+    ssr: { resolve: { conditions: ['@tillkit/source'] } },
+    test: {
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      benchmark: { include: ['bench/**/*.bench.ts'] },
+    },
+  });
+}
