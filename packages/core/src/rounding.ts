@@ -119,8 +119,8 @@ export function roundDiv(n: number, d: number, mode: RoundingMode): number {
     q += n < 0 ? -1 : 1;
     r = n - q * d;
   }
-  if (r === 0) return q;
-  return adjust(q, 2 * Math.abs(r), d, n < 0, mode);
+  if (r === 0) return q || 0;
+  return adjust(q, 2 * Math.abs(r), d, n < 0, mode) || 0;
 }
 
 const SAFE = Number.MAX_SAFE_INTEGER;

@@ -24,6 +24,9 @@ export interface Tender {
   readonly amount: number;
   /** card authorisation, voucher number, ... */
   readonly reference: string | undefined;
+  /** copied from the tender type when the tender was taken, so the record explains itself */
+  readonly allowsChange: boolean;
+  readonly cashRounding: boolean;
 }
 
 /** Everything that happened to a transaction before completion, in order. Nothing is deleted. */
