@@ -65,15 +65,45 @@ export function allocateInteger(amount: number, weights: readonly number[]): num
     rems[i] = r;
     given += q;
   }
-  let left = abs - given;
-  if (left > 0) {
-    const order = weights.map((_, i) => i);
-    order.sort((a, b) => (rems[b] as number) - (rems[a] as number) || a - b);
-    for (let k = 0; left > 0; k++, left--) {
-      const i = order[k % order.length] as number;
-      parts[i] = (parts[i] as number) + 1;
-    }
-  }
+  const left = abs - given;
+  if (left > 0) for (const i of largestRemainders(rems, left)) parts[i] = (parts[i] as number) + 1;
   if (negative) for (let i = 0; i < parts.length; i++) parts[i] = -(parts[i] as number) || 0;
   return parts;
+}
+
+/** True when index a ranks before b: larger remainder first, then the lower index. */
+function ranksBefore(rems: readonly number[], a: number, b: number): boolean {
+  const ra = rems[a] as number;
+  const rb = rems[b] as number;
+  return ra > rb || (ra === rb && a < b);
+}
+
+/**
+ * The `k` indices with the largest remainders (ties to the lower index), 0 < k < rems.length.
+ * A quickselect: linear on average, where sorting every index would cost n log n per allocation.
+ */
+function largestRemainders(rems: readonly number[], k: number): number[] {
+  const idx = rems.map((_, i) => i);
+  let lo = 0;
+  let hi = idx.length - 1;
+  while (lo < hi) {
+    const pivot = idx[(lo + hi) >>> 1] as number;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (ranksBefore(rems, idx[i] as number, pivot)) i++;
+      while (ranksBefore(rems, pivot, idx[j] as number)) j--;
+      if (i <= j) {
+        const t = idx[i] as number;
+        idx[i] = idx[j] as number;
+        idx[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k - 1 <= j) hi = j;
+    else if (k - 1 >= i) lo = i;
+    else break;
+  }
+  return idx.slice(0, k);
 }

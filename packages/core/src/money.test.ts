@@ -170,3 +170,25 @@ describe('formatting', () => {
     expect(formatMoney(money(Number.MAX_SAFE_INTEGER, 'USD'), 'en-US')).toBe('$90,071,992,547,409.91');
   });
 });
+
+describe('allocation tie-break', () => {
+  it('matches a full sort by (remainder desc, index asc) on random inputs (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1e9 }),
+        fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 60 }).filter((w) => w.some((x) => x > 0)),
+        (amount, weights) => {
+          const total = weights.reduce((a, b) => a + b, 0);
+          const floors = weights.map((w) => Math.floor((amount * w) / total));
+          const rems = weights.map((w, i) => amount * w - floors[i]! * total);
+          const left = amount - floors.reduce((a, b) => a + b, 0);
+          const order = weights.map((_, i) => i).sort((a, b) => rems[b]! - rems[a]! || a - b);
+          const expected = floors.slice();
+          for (const i of order.slice(0, left)) expected[i]! += 1;
+          expect(allocateInteger(amount, weights)).toEqual(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ErrorCode, StateError, ValidationError } from './errors';
 import { journalBodyForTransaction, type JournalEntry } from './journal';
 import { CurrencyCodeSchema, MinorUnitsSchema, money, toDecimalString } from './money';
-import { priceSale } from './pricing';
+import { priceSaleTrusted } from './pricing';
 import {
   DiscountSchema,
   LineInputSchema,
@@ -88,7 +88,7 @@ export function getPricing(tx: DraftTransaction | CompletedTransaction): PricedS
   if (tx.status === 'completed') return tx.priced;
   const draft = requireDraft(tx, 'price the transaction');
   if (draft.returnPriced) return draft.returnPriced;
-  return priceSale({
+  return priceSaleTrusted({
     currency: draft.currency,
     lines: draft.lines as LineInput[],
     orderDiscounts: draft.orderDiscounts as DiscountInput[],
