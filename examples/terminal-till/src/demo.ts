@@ -22,7 +22,6 @@ import {
   padToWidth,
   paidOut,
   renderReceiptText,
-  sessionEntries,
   TillkitError,
   verifyChain,
   type CompletedTransaction,
@@ -82,7 +81,10 @@ let till = createTill({ tillId: 'zh-lindenhof-1', currency: CURRENCY });
     id: 'shift-2026-03-02',
     at: at(),
     operator: 'Mia',
-    float: { currency: CURRENCY, counts: { '5000': 2, '2000': 2, '1000': 2, '200': 5, '100': 5, '50': 4, '20': 5, '10': 5, '5': 10 } },
+    float: {
+      currency: CURRENCY,
+      counts: { '5000': 2, '2000': 2, '1000': 2, '200': 5, '100': 5, '50': 4, '20': 5, '10': 5, '5': 10 },
+    },
   }),
 ));
 check(`float counted: ${chf(till.session?.openingFloat ?? 0)}`, till.session?.openingFloat === 17900);
@@ -92,8 +94,23 @@ step('Sale 1: VAT-inclusive items, an added levy, 10% order discount; card + cas
 let sale = openSale({ tillId: till.tillId, currency: CURRENCY, taxes: TAXES, operator: 'Mia', at: at() });
 sale = addLine(sale, { id: 'l1', sku: '7610001', name: 'Cappuccino', unitPrice: 550, quantity: 2, taxIds: ['mwst81'] });
 sale = addLine(sale, { id: 'l2', sku: '7610002', name: 'Gipfeli', unitPrice: 290, quantity: 3, taxIds: ['mwst26'] });
-sale = addLine(sale, { id: 'l3', sku: '7610003', name: 'Bündnerfleisch', unitPrice: 5990, quantity: '0.183', unit: 'kg', taxIds: ['mwst26'] });
-sale = addLine(sale, { id: 'l4', sku: '7610004', name: 'Souvenir mug 纪念杯', unitPrice: 1890, quantity: 1, taxIds: ['mwst81', 'levy'] });
+sale = addLine(sale, {
+  id: 'l3',
+  sku: '7610003',
+  name: 'Bündnerfleisch',
+  unitPrice: 5990,
+  quantity: '0.183',
+  unit: 'kg',
+  taxIds: ['mwst26'],
+});
+sale = addLine(sale, {
+  id: 'l4',
+  sku: '7610004',
+  name: 'Souvenir mug 纪念杯',
+  unitPrice: 1890,
+  quantity: 1,
+  taxIds: ['mwst81', 'levy'],
+});
 sale = addOrderDiscount(sale, { kind: 'percent', percent: 10, name: 'Regulars 10%' });
 const due = getSettlement(sale).total;
 console.log(`  total due ${chf(due)}; the customer pays ${chf(2000)} by card and the rest in cash`);
@@ -103,11 +120,32 @@ sale = addTender(sale, { type: 'cash', amount: 5000 }, { at: at() });
 const first = keep(completeSale(sale, till, { at: at() }));
 till = first.till;
 const tx1 = first.transaction;
-check(`balanced: tenders - change = total + cash rounding (${chf(7000 - tx1.change)} = ${chf(tx1.priced.total)} + ${chf(tx1.cashRounding)})`, 7000 - tx1.change === tx1.priced.total + tx1.cashRounding);
-check(`cash rounding only on the cash part (${chf(cashDue)} in cash rounds to a multiple of 0.05)`, (tx1.amountDue - 2000) % 5 === 0);
-check('each line: net + taxes = total', tx1.priced.lines.every((l) => l.net + l.taxes.reduce((s, t) => s + t.amount, 0) === l.total));
-check(`order discount allocated to lines sums to ${chf(tx1.priced.lines.reduce((s, l) => s + l.orderDiscount, 0))}`, tx1.priced.lines.every((l) => l.orderDiscount > 0));
-show(buildReceipt(tx1, { locale: LOCALE, timeZone: TIME_ZONE, header, footer: ['Merci vielmal!'], barcode: 'receipt-number', openDrawer: true }));
+check(
+  `balanced: tenders - change = total + cash rounding (${chf(7000 - tx1.change)} = ${chf(tx1.priced.total)} + ${chf(tx1.cashRounding)})`,
+  7000 - tx1.change === tx1.priced.total + tx1.cashRounding,
+);
+check(
+  `cash rounding only on the cash part (${chf(cashDue)} in cash rounds to a multiple of 0.05)`,
+  (tx1.amountDue - 2000) % 5 === 0,
+);
+check(
+  'each line: net + taxes = total',
+  tx1.priced.lines.every((l) => l.net + l.taxes.reduce((s, t) => s + t.amount, 0) === l.total),
+);
+check(
+  `order discount allocated to lines sums to ${chf(tx1.priced.lines.reduce((s, l) => s + l.orderDiscount, 0))}`,
+  tx1.priced.lines.every((l) => l.orderDiscount > 0),
+);
+show(
+  buildReceipt(tx1, {
+    locale: LOCALE,
+    timeZone: TIME_ZONE,
+    header,
+    footer: ['Merci vielmal!'],
+    barcode: 'receipt-number',
+    openDrawer: true,
+  }),
+);
 
 // -- Paid-out and a second sale -----------------------------------------------------------------
 step('A paid-out and a quick cash sale');
@@ -118,7 +156,10 @@ sale2 = addLine(sale2, { id: 'l2', name: 'Mineral water', unitPrice: 383, quanti
 sale2 = addTender(sale2, { type: 'cash', amount: 1000 }, { at: at() });
 const second = keep(completeSale(sale2, till, { at: at() }));
 till = second.till;
-check(`CHF 8.03 in cash is paid as ${chf(second.transaction.amountDue)} (adjustment ${chf(second.transaction.cashRounding)})`, second.transaction.amountDue === 805);
+check(
+  `CHF 8.03 in cash is paid as ${chf(second.transaction.amountDue)} (adjustment ${chf(second.transaction.cashRounding)})`,
+  second.transaction.amountDue === 805,
+);
 
 // -- A partial return, replayed from what the sale stored ---------------------------------------
 step('Return: one Cappuccino and 0.083 kg of Bündnerfleisch back, refunded in cash');
@@ -136,26 +177,38 @@ const refund = keep(completeSale(ret, till, { at: at() }));
 till = refund.till;
 const returned: CompletedTransaction = refund.transaction;
 const soldCappuccino = tx1.priced.lines[0]!;
-check(`the Cappuccino comes back at its discounted price (${chf(-returned.priced.lines[0]!.total)} of ${chf(soldCappuccino.total)} for two)`, returned.priced.lines[0]!.total === -Math.round(soldCappuccino.total / 2));
-check(`the cash refund gets its own cash rounding (${chf(returned.priced.total)} -> ${chf(returned.amountDue)})`, returned.amountDue % 5 === 0);
+check(
+  `the Cappuccino comes back at its discounted price (${chf(-returned.priced.lines[0]!.total)} of ${chf(soldCappuccino.total)} for two)`,
+  returned.priced.lines[0]!.total === -Math.round(soldCappuccino.total / 2),
+);
+check(
+  `the cash refund gets its own cash rounding (${chf(returned.priced.total)} -> ${chf(returned.amountDue)})`,
+  returned.amountDue % 5 === 0,
+);
 try {
   openReturn({ source: tx1, priorReturns: [returned], lines: [{ sourceLineId: 'l1', quantity: 2 }] });
   check('a second return of two more Cappuccinos is refused', false);
 } catch (e) {
-  check(`a second return of two more Cappuccinos is refused: ${TillkitError.isInstance(e) ? `${e.code}: ${e.message}` : String(e)}`, TillkitError.hasCode(e, 'RETURN_EXCEEDS_QUANTITY'));
+  check(
+    `a second return of two more Cappuccinos is refused: ${TillkitError.isInstance(e) ? `${e.code}: ${e.message}` : String(e)}`,
+    TillkitError.hasCode(e, 'RETURN_EXCEEDS_QUANTITY'),
+  );
 }
 show(buildReceipt(returned, { locale: LOCALE, timeZone: TIME_ZONE, header }));
 
 // -- X report mid-shift, then close with the count -------------------------------------------------
 step('X report (mid-shift)');
-const x = buildReport(sessionEntries(journal, 'shift-2026-03-02'), { kind: 'X', sessionId: 'shift-2026-03-02', at: at() });
+const x = buildReport(journal, { kind: 'X', sessionId: 'shift-2026-03-02', at: at() });
 show(buildReportDocument(x, { locale: LOCALE }));
 
 step('Close the shift: count the drawer, Z report');
 const counted = x.expectedCash - 5; // five rappen short
 const closed = keep(closeSession(till, { at: at(300), operator: 'Mia', counted, entries: journal }));
 till = closed.till;
-check(`Z report #${closed.report.zNumber}: expected ${chf(closed.report.expectedCash)}, counted ${chf(counted)}, short ${chf(closed.report.overShort ?? 0)}`, closed.report.overShort === -5);
+check(
+  `Z report #${closed.report.zNumber}: expected ${chf(closed.report.expectedCash)}, counted ${chf(counted)}, short ${chf(closed.report.overShort ?? 0)}`,
+  closed.report.overShort === -5,
+);
 check('X and Z agree on the totals', closed.report.total === x.total && closed.report.expectedCash === x.expectedCash);
 show(buildReportDocument(closed.report, { locale: LOCALE }));
 
@@ -166,7 +219,14 @@ check(`${journal.length} entries chain from the genesis hash to ${till.journal.h
 const tampered = journal.map((e) => ({ ...e }));
 tampered[2] = { ...tampered[2]!, total: tampered[2]!.total - 100 };
 const broken = verifyChain(tampered);
-check(`changing one amount in entry #3 is detected at index ${broken.ok ? '-' : broken.index} (${broken.ok ? 'not detected' : broken.reason})`, !broken.ok && broken.index === 2);
+check(
+  `changing one amount in entry #3 is detected at index ${broken.ok ? '-' : broken.index} (${broken.ok ? 'not detected' : broken.reason})`,
+  !broken.ok && broken.index === 2,
+);
 
-console.log(failures === 0 ? '\n\u001b[32mDemo passed: every step checked out.\u001b[0m' : `\n\u001b[31mDemo failed: ${failures} check(s) did not hold.\u001b[0m`);
+console.log(
+  failures === 0
+    ? '\n\u001b[32mDemo passed: every step checked out.\u001b[0m'
+    : `\n\u001b[31mDemo failed: ${failures} check(s) did not hold.\u001b[0m`,
+);
 process.exitCode = failures === 0 ? 0 : 1;

@@ -1,7 +1,16 @@
 // @tillkit/core public API. Named exports only; everything not listed here is internal.
 
 // Errors
-export { ErrorCode, TillkitError, ValidationError, MoneyError, StateError, DeviceError, NetworkError, StorageError } from './errors';
+export {
+  ErrorCode,
+  TillkitError,
+  ValidationError,
+  MoneyError,
+  StateError,
+  DeviceError,
+  NetworkError,
+  StorageError,
+} from './errors';
 export type { TillkitErrorOptions } from './errors';
 
 // Money
@@ -104,6 +113,7 @@ export type { UuidV7Options } from './uuid';
 export { createTill, recordJournalEntry, nextReceiptNumber } from './till';
 export type { TillState, SessionInfo } from './till';
 export { canonicalize } from './canonical';
+export type { CanonicalValue } from './canonical';
 export {
   GENESIS_HASH,
   JOURNAL_ENTRY_TYPES,
@@ -118,6 +128,7 @@ export {
   verifyChain,
   movesTotals,
   isJournalEntry,
+  isJournalEntryBody,
 } from './journal';
 export type {
   JournalEntry,
@@ -132,7 +143,8 @@ export type {
 } from './journal';
 export { openSession, closeSession, paidIn, paidOut, noSale, countDenominations } from './session';
 export type { CashCount, DenominationCount, SessionStep } from './session';
-export { buildReport, sessionEntries } from './report';
+export { buildReport } from './report';
+export { recordReprint } from './reprint';
 export type { SessionReport, XReport, ZReport, ReportOptions, ReportRateTotal, ReportPayment } from './report';
 
 // Receipt documents

@@ -27,7 +27,9 @@ const eur = (n: number) => money(n, 'EUR');
 
 describe('currencies', () => {
   it('knows the ISO 4217 exponents of 0, 2, 3 and 4 decimal currencies', () => {
-    expect(['JPY', 'KRW', 'EUR', 'USD', 'KWD', 'BHD', 'JOD', 'OMR', 'TND', 'CLF'].map(currencyExponent)).toEqual([0, 0, 2, 2, 3, 3, 3, 3, 3, 4]);
+    expect(['JPY', 'KRW', 'EUR', 'USD', 'KWD', 'BHD', 'JOD', 'OMR', 'TND', 'CLF'].map(currencyExponent)).toEqual([
+      0, 0, 2, 2, 3, 3, 3, 3, 3, 4,
+    ]);
     expect(CURRENCY_CODES.length).toBeGreaterThan(150);
   });
 
@@ -53,9 +55,12 @@ describe('decimal parsing', () => {
     expect(formatDecimal({ units: -5, scale: 2 })).toBe('-0.05');
   });
 
-  it.each([['abc'], ['1e5'], [Number.NaN], [Infinity], ['1.0000000001'], ['99999999999999999'], [''], ['.5']])('refuses %s', (bad) => {
-    expect(() => parseDecimal(bad as string)).toThrow(expect.objectContaining({ code: 'INVALID_DECIMAL' }));
-  });
+  it.each([['abc'], ['1e5'], [Number.NaN], [Infinity], ['1.0000000001'], ['99999999999999999'], [''], ['.5']])(
+    'refuses %s',
+    (bad) => {
+      expect(() => parseDecimal(bad as string)).toThrow(expect.objectContaining({ code: 'INVALID_DECIMAL' }));
+    },
+  );
 });
 
 describe('money arithmetic', () => {

@@ -50,13 +50,18 @@ describe('returns', () => {
     till = sale.till;
     const first = refund(till, openReturn({ source: sale.tx, lines: [{ sourceLineId: 'l1', quantity: 2 }], at: AT }));
     till = first.till;
-    expect(code(() => openReturn({ source: sale.tx, priorReturns: [first.tx], lines: [{ sourceLineId: 'l1', quantity: 2 }] }))).toBe(
-      'RETURN_EXCEEDS_QUANTITY',
+    expect(
+      code(() => openReturn({ source: sale.tx, priorReturns: [first.tx], lines: [{ sourceLineId: 'l1', quantity: 2 }] })),
+    ).toBe('RETURN_EXCEEDS_QUANTITY');
+    const second = refund(
+      till,
+      openReturn({ source: sale.tx, priorReturns: [first.tx], lines: [{ sourceLineId: 'l1', quantity: 1 }], at: AT }),
     );
-    const second = refund(till, openReturn({ source: sale.tx, priorReturns: [first.tx], lines: [{ sourceLineId: 'l1', quantity: 1 }], at: AT }));
-    expect(code(() => openReturn({ source: sale.tx, priorReturns: [first.tx, second.tx], lines: [{ sourceLineId: 'l1', quantity: 1 }] }))).toBe(
-      'RETURN_EXCEEDS_QUANTITY',
-    );
+    expect(
+      code(() =>
+        openReturn({ source: sale.tx, priorReturns: [first.tx, second.tx], lines: [{ sourceLineId: 'l1', quantity: 1 }] }),
+      ),
+    ).toBe('RETURN_EXCEEDS_QUANTITY');
     // 2 + 1 shirts returned in two goes give back exactly what three cost
     expect(first.tx.priced.lines[0]!.total + second.tx.priced.lines[0]!.total).toBe(-sale.tx.priced.lines[0]!.total);
   });
@@ -65,7 +70,9 @@ describe('returns', () => {
     const sale = ring(openTill(), { lines });
     const ret = openReturn({ source: sale.tx, lines: [{ sourceLineId: 'l2', quantity: '0.1' }], at: AT });
     expect(ret.returnPriced!.lines[0]!.quantity).toBe('0.1');
-    expect(code(() => openReturn({ source: sale.tx, lines: [{ sourceLineId: 'l2', quantity: '0.348' }] }))).toBe('RETURN_EXCEEDS_QUANTITY');
+    expect(code(() => openReturn({ source: sale.tx, lines: [{ sourceLineId: 'l2', quantity: '0.348' }] }))).toBe(
+      'RETURN_EXCEEDS_QUANTITY',
+    );
   });
 
   it('gives each cash refund its own cash rounding (CHF)', () => {
@@ -88,13 +95,32 @@ describe('returns', () => {
 
   const table: [string, (sale: CompletedTransaction) => unknown, string][] = [
     ['unknown line', (s) => openReturn({ source: s, lines: [{ sourceLineId: 'nope', quantity: 1 }] }), 'LINE_NOT_FOUND'],
-    ['line named twice', (s) => openReturn({ source: s, lines: [{ sourceLineId: 'l1', quantity: 1 }, { sourceLineId: 'l1', quantity: 1 }] }), 'DUPLICATE_ID'],
+    [
+      'line named twice',
+      (s) =>
+        openReturn({
+          source: s,
+          lines: [
+            { sourceLineId: 'l1', quantity: 1 },
+            { sourceLineId: 'l1', quantity: 1 },
+          ],
+        }),
+      'DUPLICATE_ID',
+    ],
     ['zero quantity', (s) => openReturn({ source: s, lines: [{ sourceLineId: 'l1', quantity: 0 }] }), 'INVALID_DECIMAL'],
     ['too many', (s) => openReturn({ source: s, lines: [{ sourceLineId: 'l1', quantity: 4 }] }), 'RETURN_EXCEEDS_QUANTITY'],
     ['no lines', (s) => openReturn({ source: s, lines: [] }), 'VALIDATION_FAILED'],
     ['garbage quantity', (s) => openReturn({ source: s, lines: [{ sourceLineId: 'l1', quantity: 'two' }] }), 'VALIDATION_FAILED'],
-    ['prior return of another sale', (s) => openReturn({ source: s, priorReturns: [s], lines: [{ sourceLineId: 'l1', quantity: 1 }] }), 'RETURN_SOURCE_MISMATCH'],
-    ['a draft as source', () => openReturn({ source: {} as never, lines: [{ sourceLineId: 'l1', quantity: 1 }] }), 'INVALID_STATE'],
+    [
+      'prior return of another sale',
+      (s) => openReturn({ source: s, priorReturns: [s], lines: [{ sourceLineId: 'l1', quantity: 1 }] }),
+      'RETURN_SOURCE_MISMATCH',
+    ],
+    [
+      'a draft as source',
+      () => openReturn({ source: {} as never, lines: [{ sourceLineId: 'l1', quantity: 1 }] }),
+      'INVALID_STATE',
+    ],
   ];
   it.each(table)('refuses %s with %s', (_name, fn, expected) => {
     const { tx } = ring(openTill(), { lines });
@@ -119,7 +145,7 @@ describe('returns', () => {
       fc.property(
         fc.array(lineArb, { minLength: 1, maxLength: 6 }),
         fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined }),
-        fc.constantFrom('LINE', 'RATE_BUCKET', 'DOCUMENT', 'UNIT') ,
+        fc.constantFrom('LINE', 'RATE_BUCKET', 'DOCUMENT', 'UNIT'),
         fc.boolean(),
         (spec, orderPercent, level, splitReturns) => {
           let till = openTill();
@@ -142,7 +168,10 @@ describe('returns', () => {
           if (sale.tx.priced.total === 0) return;
           const returns: CompletedTransaction[] = [];
           const batches = splitReturns
-            ? [spec.map((l, i) => ({ sourceLineId: `l${i}`, quantity: 1 })), spec.flatMap((l, i) => (l.quantity > 1 ? [{ sourceLineId: `l${i}`, quantity: l.quantity - 1 }] : []))]
+            ? [
+                spec.map((l, i) => ({ sourceLineId: `l${i}`, quantity: 1 })),
+                spec.flatMap((l, i) => (l.quantity > 1 ? [{ sourceLineId: `l${i}`, quantity: l.quantity - 1 }] : [])),
+              ]
             : [spec.map((l, i) => ({ sourceLineId: `l${i}`, quantity: l.quantity }))];
           for (const batch of batches) {
             if (batch.length === 0) continue;

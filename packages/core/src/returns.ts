@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { formatDecimal, parseDecimal, POWERS_OF_TEN, type ScaledDecimal } from './decimal';
 import { ErrorCode, StateError, ValidationError } from './errors';
-import { DecimalInputSchema, type LineTax, type PricedLine, type PricedSale, type PricedServiceCharge, type TaxBucket } from './pricing-schema';
+import {
+  DecimalInputSchema,
+  type LineTax,
+  type PricedLine,
+  type PricedSale,
+  type PricedServiceCharge,
+  type TaxBucket,
+} from './pricing-schema';
 import { mulDivRound, type RoundingMode } from './rounding';
 import type { CompletedTransaction, DraftTransaction, ReturnLineLink } from './transaction';
 import { uuidv7 } from './uuid';
@@ -50,7 +57,11 @@ function onScale(d: ScaledDecimal, scale: number): number {
 
 function replayLine(line: PricedLine, q: LineQuantities, quantity: string, mode: RoundingMode): PricedLine {
   const total = share(line.total, q, mode);
-  const taxes: LineTax[] = line.taxes.map((t) => ({ ...t, taxable: neg(share(t.taxable, q, mode)), amount: neg(share(t.amount, q, mode)) }));
+  const taxes: LineTax[] = line.taxes.map((t) => ({
+    ...t,
+    taxable: neg(share(t.taxable, q, mode)),
+    amount: neg(share(t.amount, q, mode)),
+  }));
   const discounts = line.discounts.map((d) => ({ ...d, amount: neg(share(d.amount, q, mode)) }));
   const taxSum = taxes.reduce((s, t) => s + t.amount, 0);
   const additive = taxes.reduce((s, t) => s + (t.inclusive ? 0 : t.amount), 0);
@@ -73,7 +84,11 @@ function replayLine(line: PricedLine, q: LineQuantities, quantity: string, mode:
 
 function replayCharge(charge: PricedServiceCharge, q: LineQuantities, mode: RoundingMode): PricedServiceCharge {
   const total = neg(share(charge.total, q, mode));
-  const taxes = charge.taxes.map((t) => ({ ...t, taxable: neg(share(t.taxable, q, mode)), amount: neg(share(t.amount, q, mode)) }));
+  const taxes = charge.taxes.map((t) => ({
+    ...t,
+    taxable: neg(share(t.taxable, q, mode)),
+    amount: neg(share(t.amount, q, mode)),
+  }));
   return { ...charge, net: total - taxes.reduce((s, t) => s + t.amount, 0), taxes, total };
 }
 
@@ -95,12 +110,18 @@ function bucketsOf(source: PricedSale, lines: readonly PricedLine[], charges: re
     });
 }
 
-function returnedBefore(source: CompletedTransaction, priorReturns: readonly CompletedTransaction[]): Map<string, ScaledDecimal[]> {
+function returnedBefore(
+  source: CompletedTransaction,
+  priorReturns: readonly CompletedTransaction[],
+): Map<string, ScaledDecimal[]> {
   const seen = new Set<string>();
   const before = new Map<string, ScaledDecimal[]>();
   for (const r of priorReturns) {
     if (r.status !== 'completed' || r.kind !== 'return' || r.returnOf?.transactionId !== source.id) {
-      throw new ValidationError(ErrorCode.RETURN_SOURCE_MISMATCH, `Transaction ${String(r.id)} is not a completed return of sale ${source.id}; pass only the returns made against this sale.`);
+      throw new ValidationError(
+        ErrorCode.RETURN_SOURCE_MISMATCH,
+        `Transaction ${String(r.id)} is not a completed return of sale ${source.id}; pass only the returns made against this sale.`,
+      );
     }
     if (seen.has(r.id)) throw new ValidationError(ErrorCode.DUPLICATE_ID, `Return ${r.id} is listed twice in priorReturns.`);
     seen.add(r.id);
@@ -123,16 +144,29 @@ function returnedBefore(source: CompletedTransaction, priorReturns: readonly Com
 export function openReturn(input: OpenReturnInput): DraftTransaction {
   const { source } = input;
   if (typeof source !== 'object' || source === null || source.status !== 'completed' || source.kind !== 'sale') {
-    throw new StateError(ErrorCode.INVALID_STATE, 'Only a completed sale can be returned; returns of returns and open or voided transactions cannot.');
+    throw new StateError(
+      ErrorCode.INVALID_STATE,
+      'Only a completed sale can be returned; returns of returns and open or voided transactions cannot.',
+    );
   }
-  const data = parseInput(OpenReturnSchema, { id: input.id, lines: input.lines, operator: input.operator, at: input.at }, 'return');
+  const data = parseInput(
+    OpenReturnSchema,
+    { id: input.id, lines: input.lines, operator: input.operator, at: input.at },
+    'return',
+  );
   const before = returnedBefore(source, input.priorReturns ?? []);
   const mode = source.policy.mode;
   const requested = new Set<string>();
   for (const r of data.lines) {
-    if (requested.has(r.sourceLineId)) throw new ValidationError(ErrorCode.DUPLICATE_ID, `Line ${r.sourceLineId} is named twice in this return; name each line once with its total quantity.`);
+    if (requested.has(r.sourceLineId))
+      throw new ValidationError(
+        ErrorCode.DUPLICATE_ID,
+        `Line ${r.sourceLineId} is named twice in this return; name each line once with its total quantity.`,
+      );
     if (!source.priced.lines.some((l) => l.id === r.sourceLineId)) {
-      throw new ValidationError(ErrorCode.LINE_NOT_FOUND, `Sale ${source.id} has no line ${JSON.stringify(r.sourceLineId)}.`, { details: { lineId: r.sourceLineId } });
+      throw new ValidationError(ErrorCode.LINE_NOT_FOUND, `Sale ${source.id} has no line ${JSON.stringify(r.sourceLineId)}.`, {
+        details: { lineId: r.sourceLineId },
+      });
     }
     requested.add(r.sourceLineId);
   }
@@ -159,7 +193,8 @@ export function openReturn(input: OpenReturnInput): DraftTransaction {
     fullBefore &&= q.before === q.sold;
     fullAfter &&= q.before + q.now >= q.sold;
     if (!wanted || !asked) continue;
-    if (q.now <= 0) throw new ValidationError(ErrorCode.INVALID_DECIMAL, `The quantity to return of line ${line.id} must be greater than 0.`);
+    if (q.now <= 0)
+      throw new ValidationError(ErrorCode.INVALID_DECIMAL, `The quantity to return of line ${line.id} must be greater than 0.`);
     if (q.before + q.now > q.sold) {
       const left = formatDecimal({ units: q.sold - q.before, scale });
       throw new ValidationError(

@@ -27,9 +27,14 @@ describe('roundDiv', () => {
   it('is symmetric for negatives: round(-x) = -round(x) for the half modes and truncate', () => {
     const symmetric: RoundingMode[] = ['HALF_EVEN', 'HALF_UP', 'HALF_AWAY_FROM_ZERO', 'HALF_DOWN', 'TRUNCATE'];
     fc.assert(
-      fc.property(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: 1, max: 1e6 }), fc.constantFrom(...symmetric), (n, d, mode) => {
-        expect(roundDiv(-n, d, mode)).toBe(-roundDiv(n, d, mode) || 0);
-      }),
+      fc.property(
+        fc.integer({ min: -1e12, max: 1e12 }),
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.constantFrom(...symmetric),
+        (n, d, mode) => {
+          expect(roundDiv(-n, d, mode)).toBe(-roundDiv(n, d, mode) || 0);
+        },
+      ),
     );
   });
 
@@ -75,6 +80,8 @@ describe('mulDivRound', () => {
   });
 
   it('throws AMOUNT_OVERFLOW when the result is not a safe integer', () => {
-    expect(() => mulDivRound(Number.MAX_SAFE_INTEGER, 3, 1, 'HALF_EVEN')).toThrow(expect.objectContaining({ code: 'AMOUNT_OVERFLOW' }));
+    expect(() => mulDivRound(Number.MAX_SAFE_INTEGER, 3, 1, 'HALF_EVEN')).toThrow(
+      expect.objectContaining({ code: 'AMOUNT_OVERFLOW' }),
+    );
   });
 });

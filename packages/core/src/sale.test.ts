@@ -63,7 +63,9 @@ describe('sale lifecycle', () => {
     const { transaction } = completeSale(sale, openTill(), { at: AT });
     expect(transaction.change).toBe(551);
     expect(transaction.amountDue).toBe(949);
-    expect(transaction.tenders.reduce((s, t) => s + t.amount, 0) - transaction.change).toBe(transaction.priced.total + transaction.cashRounding);
+    expect(transaction.tenders.reduce((s, t) => s + t.amount, 0) - transaction.change).toBe(
+      transaction.priced.total + transaction.cashRounding,
+    );
   });
 
   it('applies cash rounding only to cash and stores it signed (CHF 10.02 in cash -> 10.00, -0.02)', () => {
@@ -144,10 +146,26 @@ describe('sale lifecycle', () => {
       ['float tender', () => addTender(base(), { type: 'cash', amount: 1.5 }), 'VALIDATION_FAILED'],
       ['negative payment', () => addTender(base(), { type: 'cash', amount: -100 }), 'VALIDATION_FAILED'],
       ['complete unpaid', () => completeSale(base(), till), 'NOT_BALANCED'],
-      ['complete on another till', () => completeSale(addTender(base(), { type: 'cash' }), openTill('EUR', 'till-2')), 'VALIDATION_FAILED'],
-      ['complete in another currency', () => completeSale(addTender(base(), { type: 'cash' }), openTill('USD')), 'CURRENCY_MISMATCH'],
-      ['complete without a session', () => completeSale(addTender(base(), { type: 'cash' }), createTill({ tillId: 'till-1', currency: 'EUR' })), 'SESSION_NOT_OPEN'],
-      ['tender an empty sale', () => startTendering(openSale({ tillId: 'till-1', currency: 'EUR', taxes: VAT })), 'INVALID_STATE'],
+      [
+        'complete on another till',
+        () => completeSale(addTender(base(), { type: 'cash' }), openTill('EUR', 'till-2')),
+        'VALIDATION_FAILED',
+      ],
+      [
+        'complete in another currency',
+        () => completeSale(addTender(base(), { type: 'cash' }), openTill('USD')),
+        'CURRENCY_MISMATCH',
+      ],
+      [
+        'complete without a session',
+        () => completeSale(addTender(base(), { type: 'cash' }), createTill({ tillId: 'till-1', currency: 'EUR' })),
+        'SESSION_NOT_OPEN',
+      ],
+      [
+        'tender an empty sale',
+        () => startTendering(openSale({ tillId: 'till-1', currency: 'EUR', taxes: VAT })),
+        'INVALID_STATE',
+      ],
       ['not a transaction', () => addLine(null as never, coffee), 'INVALID_STATE'],
     ];
     it.each(table)('%s -> %s', (_name, fn, expected) => {

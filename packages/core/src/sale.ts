@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode, StateError, ValidationError } from './errors';
+import { ErrorCode, MoneyError, StateError, ValidationError } from './errors';
 import { journalBodyForTransaction, type JournalEntry } from './journal';
 import { CurrencyCodeSchema, MinorUnitsSchema, money, toDecimalString } from './money';
 import { priceSaleTrusted } from './pricing';
@@ -14,9 +14,25 @@ import {
   type ServiceChargeInput,
 } from './pricing-schema';
 import { DEFAULT_TAX_POLICY, TaxPolicySchema } from './tax-policy';
-import { amountToSettle, checkNewTender, DEFAULT_TENDER_TYPES, findTenderType, settle, TenderTypeSchema, type Settlement } from './tenders';
+import {
+  amountToSettle,
+  checkNewTender,
+  DEFAULT_TENDER_TYPES,
+  findTenderType,
+  settle,
+  TenderTypeSchema,
+  type Settlement,
+} from './tenders';
 import { nextReceiptNumber, recordJournalEntry, type TillState } from './till';
-import type { CompletedTransaction, DraftTransaction, SaleEvent, Tender, TenderType, Transaction, VoidedTransaction } from './transaction';
+import type {
+  CompletedTransaction,
+  DraftTransaction,
+  SaleEvent,
+  Tender,
+  TenderType,
+  Transaction,
+  VoidedTransaction,
+} from './transaction';
 import { uuidv7 } from './uuid';
 import { parseInput } from './validate';
 
@@ -47,7 +63,9 @@ const TenderInputSchema = z.object({
 });
 export type TenderInput = z.input<typeof TenderInputSchema>;
 
-const TenderOptionsSchema = z.object({ at: IsoTimeSchema.optional(), tenderTypes: z.array(TenderTypeSchema).min(1).optional() }).optional();
+const TenderOptionsSchema = z
+  .object({ at: IsoTimeSchema.optional(), tenderTypes: z.array(TenderTypeSchema).min(1).optional() })
+  .optional();
 
 const nowIso = (at: string | undefined): string => at ?? new Date().toISOString();
 
@@ -60,10 +78,16 @@ function deepFreeze<T>(value: T): T {
 }
 
 function isDraft(tx: unknown): tx is DraftTransaction {
-  return typeof tx === 'object' && tx !== null && ((tx as Transaction).status === 'open' || (tx as Transaction).status === 'tendering');
+  return (
+    typeof tx === 'object' && tx !== null && ((tx as Transaction).status === 'open' || (tx as Transaction).status === 'tendering')
+  );
 }
 
-function requireDraft(tx: Transaction, action: string, allowed: readonly DraftTransaction['status'][] = ['open', 'tendering']): DraftTransaction {
+function requireDraft(
+  tx: Transaction,
+  action: string,
+  allowed: readonly DraftTransaction['status'][] = ['open', 'tendering'],
+): DraftTransaction {
   if (!isDraft(tx)) {
     const status = typeof tx === 'object' && tx !== null ? String((tx as { status?: unknown }).status) : typeof tx;
     throw new StateError(
@@ -74,7 +98,9 @@ function requireDraft(tx: Transaction, action: string, allowed: readonly DraftTr
   }
   if (!allowed.includes(tx.status)) {
     const hint = tx.status === 'tendering' ? ' Void its tenders and reopen it with reopenSale() first.' : '';
-    throw new StateError(ErrorCode.INVALID_STATE, `Cannot ${action} while the transaction is ${tx.status}.${hint}`, { details: { status: tx.status } });
+    throw new StateError(ErrorCode.INVALID_STATE, `Cannot ${action} while the transaction is ${tx.status}.${hint}`, {
+      details: { status: tx.status },
+    });
   }
   return tx;
 }
@@ -136,11 +162,18 @@ export function openSale(input: OpenSaleInput): DraftTransaction {
 /** Adds a line. The sale is re-priced at once, so a bad line (unknown tax, ...) is refused here. */
 export function addLine(tx: DraftTransaction, line: LineInput, options?: { at?: string }): DraftTransaction {
   const draft = requireDraft(tx, 'add a line', ['open']);
-  if (draft.kind === 'return') throw new StateError(ErrorCode.INVALID_STATE, 'Lines of a return come from the sale it returns; open a new return with the lines to give back.');
+  if (draft.kind === 'return')
+    throw new StateError(
+      ErrorCode.INVALID_STATE,
+      'Lines of a return come from the sale it returns; open a new return with the lines to give back.',
+    );
   const parsed = parseInput(LineInputSchema, line, 'line');
   const { at } = parseInput(AtSchema, options, 'options') ?? {};
   if (draft.lines.some((l) => l.id === parsed.id)) {
-    throw new ValidationError(ErrorCode.DUPLICATE_ID, `A line with id ${JSON.stringify(parsed.id)} is already on this sale; give every line its own id.`);
+    throw new ValidationError(
+      ErrorCode.DUPLICATE_ID,
+      `A line with id ${JSON.stringify(parsed.id)} is already on this sale; give every line its own id.`,
+    );
   }
   const next = withEvent(draft, { type: 'line_added', at: nowIso(at), lineId: parsed.id }, { lines: [...draft.lines, parsed] });
   getPricing(next);
@@ -152,17 +185,29 @@ export function voidLine(tx: DraftTransaction, lineId: string, options: { reason
   const draft = requireDraft(tx, 'void a line', ['open']);
   const { reason, at } = parseInput(ReasonSchema, options, 'void options');
   const line = draft.lines.find((l) => l.id === lineId);
-  if (!line) throw new ValidationError(ErrorCode.LINE_NOT_FOUND, `No line ${JSON.stringify(lineId)} on this transaction to void.`, { details: { lineId } });
-  return withEvent(draft, { type: 'line_voided', at: nowIso(at), lineId, reason, line }, { lines: draft.lines.filter((l) => l !== line) });
+  if (!line)
+    throw new ValidationError(ErrorCode.LINE_NOT_FOUND, `No line ${JSON.stringify(lineId)} on this transaction to void.`, {
+      details: { lineId },
+    });
+  return withEvent(
+    draft,
+    { type: 'line_voided', at: nowIso(at), lineId, reason, line },
+    { lines: draft.lines.filter((l) => l !== line) },
+  );
 }
 
 /** Adds an order discount; it is allocated over the lines when priced and stored on each. */
 export function addOrderDiscount(tx: DraftTransaction, discount: DiscountInput, options?: { at?: string }): DraftTransaction {
   const draft = requireDraft(tx, 'add an order discount', ['open']);
-  if (draft.kind === 'return') throw new StateError(ErrorCode.INVALID_STATE, 'A return replays the discounts of its sale; it takes no new ones.');
+  if (draft.kind === 'return')
+    throw new StateError(ErrorCode.INVALID_STATE, 'A return replays the discounts of its sale; it takes no new ones.');
   const parsed = parseInput(DiscountSchema, discount, 'discount');
   const { at } = parseInput(AtSchema, options, 'options') ?? {};
-  const next = withEvent(draft, { type: 'order_discount_added', at: nowIso(at), discount: parsed }, { orderDiscounts: [...draft.orderDiscounts, parsed] });
+  const next = withEvent(
+    draft,
+    { type: 'order_discount_added', at: nowIso(at), discount: parsed },
+    { orderDiscounts: [...draft.orderDiscounts, parsed] },
+  );
   getPricing(next);
   return next;
 }
@@ -170,13 +215,21 @@ export function addOrderDiscount(tx: DraftTransaction, discount: DiscountInput, 
 /** Adds a service charge or tip (see ServiceChargeInput for phases). */
 export function addServiceCharge(tx: DraftTransaction, charge: ServiceChargeInput, options?: { at?: string }): DraftTransaction {
   const draft = requireDraft(tx, 'add a service charge', ['open']);
-  if (draft.kind === 'return') throw new StateError(ErrorCode.INVALID_STATE, 'A return replays the service charges of its sale; it takes no new ones.');
+  if (draft.kind === 'return')
+    throw new StateError(ErrorCode.INVALID_STATE, 'A return replays the service charges of its sale; it takes no new ones.');
   const parsed = parseInput(ServiceChargeSchema, charge, 'service charge');
   const { at } = parseInput(AtSchema, options, 'options') ?? {};
   if (draft.serviceCharges.some((c) => c.id === parsed.id)) {
-    throw new ValidationError(ErrorCode.DUPLICATE_ID, `A service charge with id ${JSON.stringify(parsed.id)} is already on this sale.`);
+    throw new ValidationError(
+      ErrorCode.DUPLICATE_ID,
+      `A service charge with id ${JSON.stringify(parsed.id)} is already on this sale.`,
+    );
   }
-  const next = withEvent(draft, { type: 'service_charge_added', at: nowIso(at), chargeId: parsed.id }, { serviceCharges: [...draft.serviceCharges, parsed] });
+  const next = withEvent(
+    draft,
+    { type: 'service_charge_added', at: nowIso(at), chargeId: parsed.id },
+    { serviceCharges: [...draft.serviceCharges, parsed] },
+  );
   getPricing(next);
   return next;
 }
@@ -185,14 +238,16 @@ export function addServiceCharge(tx: DraftTransaction, charge: ServiceChargeInpu
 export function startTendering(tx: DraftTransaction, options?: { at?: string }): DraftTransaction {
   const draft = requireDraft(tx, 'start tendering', ['open']);
   const { at } = parseInput(AtSchema, options, 'options') ?? {};
-  if (getPricing(draft).lines.length === 0) throw new StateError(ErrorCode.INVALID_STATE, 'Add at least one line before taking payment.');
+  if (getPricing(draft).lines.length === 0)
+    throw new StateError(ErrorCode.INVALID_STATE, 'Add at least one line before taking payment.');
   return withEvent(draft, { type: 'tendering_started', at: nowIso(at) }, { status: 'tendering' });
 }
 
 /** Goes back from tendering to editing lines; only while no tender is active. */
 export function reopenSale(tx: DraftTransaction): DraftTransaction {
   const draft = requireDraft(tx, 'reopen the transaction', ['tendering']);
-  if (draft.tenders.length > 0) throw new StateError(ErrorCode.INVALID_STATE, 'Void the tenders taken before changing the lines.');
+  if (draft.tenders.length > 0)
+    throw new StateError(ErrorCode.INVALID_STATE, 'Void the tenders taken before changing the lines.');
   return deepFreeze({ ...draft, status: 'open' as const });
 }
 
@@ -201,7 +256,11 @@ export function reopenSale(tx: DraftTransaction): DraftTransaction {
  * tender. Without `amount` it tenders exactly what remains, cash-rounded for cash. Card and other
  * exact tenders may not exceed what remains; only tenders that allow change may.
  */
-export function addTender(tx: DraftTransaction, input: TenderInput, options?: { at?: string; tenderTypes?: readonly TenderType[] }): DraftTransaction {
+export function addTender(
+  tx: DraftTransaction,
+  input: TenderInput,
+  options?: { at?: string; tenderTypes?: readonly TenderType[] },
+): DraftTransaction {
   let draft = requireDraft(tx, 'take a tender');
   const data = parseInput(TenderInputSchema, input, 'tender');
   const opts = parseInput(TenderOptionsSchema, options, 'tender options') ?? {};
@@ -210,7 +269,8 @@ export function addTender(tx: DraftTransaction, input: TenderInput, options?: { 
   if (draft.status === 'open') draft = startTendering(draft, { at });
   const total = getPricing(draft).total;
   const amount = data.amount ?? amountToSettle(total, draft.tenders, type, draft.currency);
-  if (data.amount === undefined && amount === 0) throw new StateError(ErrorCode.OVER_TENDER, 'Nothing remains to be tendered; complete the transaction.');
+  if (data.amount === undefined && amount === 0)
+    throw new StateError(ErrorCode.OVER_TENDER, 'Nothing remains to be tendered; complete the transaction.');
   const tender: Tender = {
     id: data.id ?? `${draft.id}:t${draft.tenders.length + 1}`,
     type: type.type,
@@ -220,7 +280,8 @@ export function addTender(tx: DraftTransaction, input: TenderInput, options?: { 
     allowsChange: type.allowsChange,
     cashRounding: type.cashRounding,
   };
-  if (draft.tenders.some((t) => t.id === tender.id)) throw new ValidationError(ErrorCode.DUPLICATE_ID, `A tender with id ${JSON.stringify(tender.id)} was already taken.`);
+  if (draft.tenders.some((t) => t.id === tender.id))
+    throw new ValidationError(ErrorCode.DUPLICATE_ID, `A tender with id ${JSON.stringify(tender.id)} was already taken.`);
   checkNewTender(total, draft.tenders, tender, draft.currency);
   return withEvent(draft, { type: 'tender_added', at, tenderId: tender.id }, { tenders: [...draft.tenders, tender] });
 }
@@ -229,8 +290,13 @@ export function addTender(tx: DraftTransaction, input: TenderInput, options?: { 
 export function voidTender(tx: DraftTransaction, tenderId: string, options: { reason: string; at?: string }): DraftTransaction {
   const draft = requireDraft(tx, 'void a tender', ['tendering']);
   const { reason, at } = parseInput(ReasonSchema, options, 'void options');
-  if (!draft.tenders.some((t) => t.id === tenderId)) throw new ValidationError(ErrorCode.LINE_NOT_FOUND, `No tender ${JSON.stringify(tenderId)} on this transaction.`);
-  return withEvent(draft, { type: 'tender_voided', at: nowIso(at), tenderId, reason }, { tenders: draft.tenders.filter((t) => t.id !== tenderId) });
+  if (!draft.tenders.some((t) => t.id === tenderId))
+    throw new ValidationError(ErrorCode.LINE_NOT_FOUND, `No tender ${JSON.stringify(tenderId)} on this transaction.`);
+  return withEvent(
+    draft,
+    { type: 'tender_voided', at: nowIso(at), tenderId, reason },
+    { tenders: draft.tenders.filter((t) => t.id !== tenderId) },
+  );
 }
 
 export interface Completion<T> {
@@ -241,12 +307,22 @@ export interface Completion<T> {
 
 function checkTill(draft: DraftTransaction, till: TillState): void {
   if (till.tillId !== draft.tillId) {
-    throw new ValidationError(ErrorCode.VALIDATION_FAILED, `This transaction belongs to till ${draft.tillId}, not ${till.tillId}.`);
+    throw new ValidationError(
+      ErrorCode.VALIDATION_FAILED,
+      `This transaction belongs to till ${draft.tillId}, not ${till.tillId}.`,
+    );
   }
   if (till.currency !== draft.currency) {
-    throw new ValidationError(ErrorCode.CURRENCY_MISMATCH, `The till keeps its books in ${till.currency}; this transaction is in ${draft.currency}.`);
+    throw new MoneyError(
+      ErrorCode.CURRENCY_MISMATCH,
+      `The till keeps its books in ${till.currency}; this transaction is in ${draft.currency}.`,
+    );
   }
-  if (!till.session) throw new StateError(ErrorCode.SESSION_NOT_OPEN, 'Open a cash session (openSession) before completing transactions on this till.');
+  if (!till.session)
+    throw new StateError(
+      ErrorCode.SESSION_NOT_OPEN,
+      'Open a cash session (openSession) before completing transactions on this till.',
+    );
 }
 
 /**
@@ -259,7 +335,8 @@ export function completeSale(tx: DraftTransaction, till: TillState, options?: { 
   const { at: rawAt } = parseInput(AtSchema, options, 'options') ?? {};
   checkTill(draft, till);
   const priced = getPricing(draft);
-  if (priced.lines.length === 0) throw new StateError(ErrorCode.INVALID_STATE, 'A transaction needs at least one line to complete; void it instead.');
+  if (priced.lines.length === 0)
+    throw new StateError(ErrorCode.INVALID_STATE, 'A transaction needs at least one line to complete; void it instead.');
   const s = settle(priced.total, draft.tenders, draft.currency);
   if (!s.balanced) {
     throw new StateError(
@@ -299,11 +376,16 @@ export function completeSale(tx: DraftTransaction, till: TillState, options?: { 
 }
 
 /** Abandons a transaction before completion. It is journaled as a void and moves no totals. */
-export function voidSale(tx: DraftTransaction, till: TillState, options: { reason: string; at?: string }): Completion<VoidedTransaction> {
+export function voidSale(
+  tx: DraftTransaction,
+  till: TillState,
+  options: { reason: string; at?: string },
+): Completion<VoidedTransaction> {
   const draft = requireDraft(tx, 'void the transaction');
   const { reason, at: rawAt } = parseInput(ReasonSchema, options, 'void options');
   checkTill(draft, till);
-  if (draft.tenders.length > 0) throw new StateError(ErrorCode.INVALID_STATE, 'Void or refund the tenders taken before voiding the transaction.');
+  if (draft.tenders.length > 0)
+    throw new StateError(ErrorCode.INVALID_STATE, 'Void or refund the tenders taken before voiding the transaction.');
   const at = nowIso(rawAt);
   const transaction: VoidedTransaction = deepFreeze({
     id: draft.id,

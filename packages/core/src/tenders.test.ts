@@ -6,7 +6,15 @@ import type { Tender } from './transaction';
 
 const tender = (type: 'cash' | 'card' | 'voucher', amount: number): Tender => {
   const t = findTenderType(DEFAULT_TENDER_TYPES, type);
-  return { id: `${type}-${amount}`, type, kind: t.kind, amount, reference: undefined, allowsChange: t.allowsChange, cashRounding: t.cashRounding };
+  return {
+    id: `${type}-${amount}`,
+    type,
+    kind: t.kind,
+    amount,
+    reference: undefined,
+    allowsChange: t.allowsChange,
+    cashRounding: t.cashRounding,
+  };
 };
 
 describe('cash rounding per currency', () => {
@@ -94,12 +102,21 @@ describe('settle', () => {
 
   it('holds tendered - change = total + cashRounding whenever balanced (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1e7 }), fc.integer({ min: 0, max: 1e7 }), fc.integer({ min: 0, max: 2e7 }), fc.constantFrom('CHF', 'SEK', 'EUR', 'DKK', 'JPY'), (total, card, cash, currency) => {
-        const tenders = [...(card > 0 && card <= total ? [tender('card', card)] : []), ...(cash > 0 ? [tender('cash', cash)] : [])];
-        const s = settle(total, tenders, currency);
-        if (s.balanced) expect(s.tendered - s.change).toBe(total + s.cashRounding);
-        expect(s.change).toBeGreaterThanOrEqual(0);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1e7 }),
+        fc.integer({ min: 0, max: 1e7 }),
+        fc.integer({ min: 0, max: 2e7 }),
+        fc.constantFrom('CHF', 'SEK', 'EUR', 'DKK', 'JPY'),
+        (total, card, cash, currency) => {
+          const tenders = [
+            ...(card > 0 && card <= total ? [tender('card', card)] : []),
+            ...(cash > 0 ? [tender('cash', cash)] : []),
+          ];
+          const s = settle(total, tenders, currency);
+          if (s.balanced) expect(s.tendered - s.change).toBe(total + s.cashRounding);
+          expect(s.change).toBeGreaterThanOrEqual(0);
+        },
+      ),
     );
   });
 });
@@ -110,17 +127,25 @@ describe('checkNewTender and amountToSettle', () => {
   });
 
   it('refuses a card over-tender hidden behind earlier cash', () => {
-    expect(() => checkNewTender(1000, [tender('cash', 500)], tender('card', 600), 'EUR')).toThrow(expect.objectContaining({ code: 'OVER_TENDER' }));
+    expect(() => checkNewTender(1000, [tender('cash', 500)], tender('card', 600), 'EUR')).toThrow(
+      expect.objectContaining({ code: 'OVER_TENDER' }),
+    );
   });
 
   it('accepts cash over-tender (change) and refuses tenders once balanced', () => {
     expect(() => checkNewTender(1000, [], tender('cash', 5000), 'EUR')).not.toThrow();
-    expect(() => checkNewTender(1000, [tender('cash', 1000)], tender('cash', 1), 'EUR')).toThrow(expect.objectContaining({ code: 'OVER_TENDER' }));
+    expect(() => checkNewTender(1000, [tender('cash', 1000)], tender('cash', 1), 'EUR')).toThrow(
+      expect.objectContaining({ code: 'OVER_TENDER' }),
+    );
   });
 
   it('refuses a positive refund and a zero payment', () => {
-    expect(() => checkNewTender(-500, [], tender('cash', 500), 'EUR')).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
-    expect(() => checkNewTender(500, [], tender('cash', 0), 'EUR')).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    expect(() => checkNewTender(-500, [], tender('cash', 500), 'EUR')).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED' }),
+    );
+    expect(() => checkNewTender(500, [], tender('cash', 0), 'EUR')).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED' }),
+    );
   });
 
   it('computes the exact amount to settle per tender kind', () => {

@@ -25,9 +25,13 @@ export const TenderTypeSchema = z.object({
 export function findTenderType(types: readonly TenderType[], type: string): TenderType {
   const found = types.find((t) => t.type === type);
   if (!found) {
-    throw new ValidationError(ErrorCode.UNKNOWN_TENDER_TYPE, `Unknown tender type ${JSON.stringify(type)}; configured types are ${types.map((t) => t.type).join(', ')}.`, {
-      details: { type },
-    });
+    throw new ValidationError(
+      ErrorCode.UNKNOWN_TENDER_TYPE,
+      `Unknown tender type ${JSON.stringify(type)}; configured types are ${types.map((t) => t.type).join(', ')}.`,
+      {
+        details: { type },
+      },
+    );
   }
   return found;
 }
@@ -59,7 +63,12 @@ export interface Settlement {
  * comes only from tenders that allow it. Refunds (negative totals) mirror sales exactly and never
  * give change. Invariant when balanced: tendered - change === total + cashRounding.
  */
-export function settle(total: number, tenders: readonly Tender[], currency: string, rule: CashRoundingRule = cashRoundingRule(currency)): Settlement {
+export function settle(
+  total: number,
+  tenders: readonly Tender[],
+  currency: string,
+  rule: CashRoundingRule = cashRoundingRule(currency),
+): Settlement {
   const sign = total < 0 ? -1 : 1;
   const due = total * sign;
   let exact = 0;
@@ -125,10 +134,15 @@ export function checkNewTender(total: number, tenders: readonly Tender[], tender
   const after = settle(total, [...tenders, tender], currency);
   const overBy = (after.tendered - after.change - (total + after.cashRounding)) * sign;
   if (overBy > 0) {
-    const kindNote = sign < 0 ? 'A refund cannot exceed what is owed back' : `${tender.type} cannot be over-tendered (it gives no change)`;
-    throw new ValidationError(ErrorCode.OVER_TENDER, `${kindNote}: ${show(before.remaining)} remains, ${show(tender.amount)} was offered.`, {
-      details: { remaining: before.remaining, offered: tender.amount },
-    });
+    const kindNote =
+      sign < 0 ? 'A refund cannot exceed what is owed back' : `${tender.type} cannot be over-tendered (it gives no change)`;
+    throw new ValidationError(
+      ErrorCode.OVER_TENDER,
+      `${kindNote}: ${show(before.remaining)} remains, ${show(tender.amount)} was offered.`,
+      {
+        details: { remaining: before.remaining, offered: tender.amount },
+      },
+    );
   }
 }
 
@@ -139,7 +153,13 @@ export type { Tender, TenderKind, TenderType };
  * for exact tenders, the cash-rounded remainder for cash. Signed like the transaction; 0 when
  * nothing remains.
  */
-export function amountToSettle(total: number, tenders: readonly Tender[], type: TenderType, currency: string, rule: CashRoundingRule = cashRoundingRule(currency)): number {
+export function amountToSettle(
+  total: number,
+  tenders: readonly Tender[],
+  type: TenderType,
+  currency: string,
+  rule: CashRoundingRule = cashRoundingRule(currency),
+): number {
   const sign = total < 0 ? -1 : 1;
   let exact = 0;
   let rounded = 0;

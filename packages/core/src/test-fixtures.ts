@@ -6,6 +6,7 @@ import { addLine, addOrderDiscount, addTender, completeSale, getSettlement, open
 import { openSession } from './session';
 import { createTill, type TillState } from './till';
 import type { CompletedTransaction } from './transaction';
+import type { JournalEntry } from './journal';
 import type { DiscountInput, LineInput, TaxRateInput } from './pricing-schema';
 import type { TaxPolicy } from './tax-policy';
 
@@ -16,7 +17,12 @@ export const VAT: TaxRateInput[] = [
 ];
 
 export function openTill(currency = 'EUR', tillId = 'till-1'): TillState {
-  return openSession(createTill({ tillId, currency }), { id: 'session-1', at: AT, float: 0 }).till;
+  return openTillWithEntry(currency, tillId).till;
+}
+
+/** The opened till and its session_opening journal entry. */
+export function openTillWithEntry(currency = 'EUR', tillId = 'till-1'): { till: TillState; entry: JournalEntry } {
+  return openSession(createTill({ tillId, currency }), { id: 'session-1', at: AT, float: 0 });
 }
 
 export interface RingOptions {
@@ -31,7 +37,7 @@ export interface RingOptions {
 }
 
 /** Rings and completes a sale; pays exactly in cash when no tenders are given. */
-export function ring(till: TillState, o: RingOptions): { till: TillState; tx: CompletedTransaction } {
+export function ring(till: TillState, o: RingOptions): { till: TillState; tx: CompletedTransaction; entry: JournalEntry } {
   let sale = openSale({
     tillId: till.tillId,
     currency: o.currency ?? till.currency,
@@ -46,5 +52,5 @@ export function ring(till: TillState, o: RingOptions): { till: TillState; tx: Co
   const free = getSettlement(sale).total === 0;
   for (const t of free ? [] : (o.tenders ?? [{ type: 'cash' }])) sale = addTender(sale, t, { at: AT });
   const done = completeSale(sale, till, { at: AT });
-  return { till: done.till, tx: done.transaction };
+  return { till: done.till, tx: done.transaction, entry: done.entry };
 }

@@ -16,7 +16,10 @@ const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(
 export function uuidv7(options: UuidV7Options = {}): string {
   const now = options.now ?? Date.now();
   if (!Number.isSafeInteger(now) || now < 0 || now > 0xffff_ffff_ffff) {
-    throw new ValidationError(ErrorCode.VALIDATION_FAILED, `uuidv7 needs a timestamp in milliseconds between 0 and 2^48-1; got ${String(now)}.`);
+    throw new ValidationError(
+      ErrorCode.VALIDATION_FAILED,
+      `uuidv7 needs a timestamp in milliseconds between 0 and 2^48-1; got ${String(now)}.`,
+    );
   }
   const bytes = new Uint8Array(16);
   const random = options.random ?? ((b: Uint8Array) => globalThis.crypto.getRandomValues(b));
