@@ -81,7 +81,7 @@ for (const size of SIZES) {
     bench('priceSaleTrusted, DOCUMENT', () => {
       priceSaleTrusted(at(documentBaskets, size));
     });
-    bench('priceSale (schema + pricing), LINE', () => {
+    bench('priceSale (validated), LINE', () => {
       priceSale(at(baskets, size));
     });
   });

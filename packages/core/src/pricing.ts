@@ -80,9 +80,11 @@ import {
 } from './tax-calc';
 import type { TaxPolicy } from './tax-policy';
 import { parseInput } from './validate';
+import { isPlainPricingInput } from './pricing-guard';
 
 /** Prices a basket in the documented order. Validates `input` first; throws typed errors. */
 export function priceSale(input: PricingInput): PricedSale {
+  if (isPlainPricingInput(input)) return priceSaleTrusted(input);
   return priceSaleTrusted(parseInput(PricingInputSchema, input, 'pricing input'));
 }
 
