@@ -1,0 +1,16 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// Runs the demo exactly as `npm run demo` does, against the built packages.
+describe('npm run demo', () => {
+  it('narrates the shop day and exits 0 with every check holding', () => {
+    const demo = fileURLToPath(new URL('./demo.ts', import.meta.url));
+    const run = spawnSync(process.execPath, ['--import', 'tsx', demo], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Demo passed: every step checked out.');
+    expect(run.stdout).not.toContain('✗');
+    expect(run.stdout).toMatch(/Z report #1/);
+  });
+});
