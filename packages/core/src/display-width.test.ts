@@ -1,19 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { codePointWidth, displayWidth, padToWidth, truncateToWidth, wrapToWidth } from './display-width';
-import { ErrorCode, TillkitError } from './errors';
+import { ErrorCode } from './errors';
+import { errorCode as codeOf } from './test-support';
 
 /** A lone surrogate half: a string split inside a surrogate pair. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return TillkitError.isInstance(error) ? error.code : 'not a TillkitError';
-  }
-  return undefined;
-}
 
 /** Text mixing ASCII, Latin with combining marks, CJK, fullwidth forms and emoji. */
 const mixedText = fc

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from './canonical';
-import { ErrorCode, TillkitError } from './errors';
+import { ErrorCode } from './errors';
 import {
   appendJournalEntry,
   emptyJournalHead,
@@ -20,6 +20,7 @@ import {
 import type { PricedSale, TaxBucket } from './pricing-schema';
 import { DEFAULT_TAX_POLICY } from './tax-policy';
 import type { CompletedTransaction, Tender, VoidedTransaction } from './transaction';
+import { errorCode as codeOf } from './test-support';
 
 const AT = '2026-03-02T09:00:00.000Z';
 
@@ -139,16 +140,6 @@ function voidedSale(): VoidedTransaction {
       { id: 'l2', name: 'Cake', unitPrice: 400, quantity: 2, taxIds: ['vat7'] },
     ],
   };
-}
-
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (TillkitError.isInstance(error)) return error.code;
-    throw error;
-  }
-  throw new Error('expected a TillkitError');
 }
 
 describe('appendJournalEntry', () => {

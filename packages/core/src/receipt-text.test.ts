@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { displayWidth } from './display-width';
-import { ErrorCode, TillkitError } from './errors';
+import { ErrorCode } from './errors';
 import type { ReceiptBlock, ReceiptColumn, ReceiptDocument } from './receipt';
 import { DEFAULT_TEXT_WIDTH, renderReceiptText } from './receipt-text';
+import { errorCode as codeOf } from './test-support';
 
 function doc(blocks: ReceiptBlock[]): ReceiptDocument {
   return { version: 1, kind: 'sale', locale: 'en-US', currency: 'EUR', copy: false, training: false, blocks };
@@ -11,15 +12,6 @@ function doc(blocks: ReceiptBlock[]): ReceiptDocument {
 
 function render(blocks: ReceiptBlock[], width = 20): string[] {
   return renderReceiptText(doc(blocks), { width }).split('\n');
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return TillkitError.isInstance(error) ? error.code : 'not a TillkitError';
-  }
-  return undefined;
 }
 
 const fill = (text: string, align: ReceiptColumn['align'] = 'left'): ReceiptColumn => ({ text, width: 'fill', align });

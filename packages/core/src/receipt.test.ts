@@ -16,6 +16,7 @@ import { openReturn } from './returns';
 import { addTender, completeSale } from './sale';
 import { openTill, ring } from './test-fixtures';
 import type { CompletedTransaction, Tender } from './transaction';
+import { errorCode as codeOf } from './test-support';
 
 // ---------------------------------------------------------------------------------------------
 // Hand-built completed transactions: amounts are consistent (net + tax = gross, lines sum to the
@@ -240,15 +241,6 @@ function cells(block: ReceiptBlock | undefined): string[] {
 
 function texts(doc: ReceiptDocument, role: ReceiptRole): string[][] {
   return withRole(doc, role).map(cells);
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return TillkitError.isInstance(error) ? error.code : 'not a TillkitError';
-  }
-  return undefined;
 }
 
 /** Parses an en-US plain amount ("1,234.50", "-0.80") into minor units. */

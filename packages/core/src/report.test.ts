@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, TillkitError } from './errors';
+import { ErrorCode } from './errors';
 import { hashJournalEntry, type JournalEntry, type JournalEntryBody } from './journal';
 import { buildReport, type SessionReport } from './report';
 import { closeSession, noSale, openSession, paidIn, paidOut } from './session';
 import { createTill, recordJournalEntry, type TillState } from './till';
+import { errorCode as codeOf } from './test-support';
 
 const T = (minute: number): string => `2026-03-02T10:${String(minute).padStart(2, '0')}:00.000Z`;
-
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (TillkitError.isInstance(error)) return error.code;
-    throw error;
-  }
-  throw new Error('expected a TillkitError');
-}
 
 function saleBody(total: number, cash: number, card: number, overrides: Partial<JournalEntryBody> = {}): JournalEntryBody {
   const tax = Math.round((total * 19) / 119);

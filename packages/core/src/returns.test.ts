@@ -1,25 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TillkitError } from './errors';
 import { openReturn } from './returns';
 import { addTender, completeSale } from './sale';
 import { AT, openTill, ring, VAT } from './test-fixtures';
 import type { TillState } from './till';
 import type { CompletedTransaction } from './transaction';
 import type { LineInput } from './pricing-schema';
+import { errorCode as code } from './test-support';
 
 function refund(till: TillState, draft: ReturnType<typeof openReturn>, type = 'cash') {
   const done = completeSale(addTender(draft, { type }, { at: AT }), till, { at: AT });
   return { till: done.till, tx: done.transaction };
-}
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return TillkitError.isInstance(e) ? e.code : `not a TillkitError: ${String(e)}`;
-  }
-  return undefined;
 }
 
 const lines: LineInput[] = [

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { TillkitError } from './errors';
 import {
   addLine,
   addOrderDiscount,
@@ -17,18 +16,10 @@ import {
 import { createTill } from './till';
 import { AT, openTill, ring, VAT } from './test-fixtures';
 import { isUuidV7 } from './uuid';
+import { errorCode as code } from './test-support';
 
 const coffee = { id: 'l1', name: 'Coffee', unitPrice: 350, quantity: 2, taxIds: ['vat19'] };
 const bread = { id: 'l2', name: 'Bread', unitPrice: 249, quantity: 1, taxIds: ['vat7'] };
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return TillkitError.isInstance(e) ? e.code : `not a TillkitError: ${String(e)}`;
-  }
-  return undefined;
-}
 
 describe('sale lifecycle', () => {
   it('goes open -> tendering -> completed and assigns id, gapless sequence and receipt number', () => {

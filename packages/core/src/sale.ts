@@ -299,6 +299,12 @@ export function voidTender(tx: DraftTransaction, tenderId: string, options: { re
   );
 }
 
+/** What a finished (completed or voided) transaction keeps of its draft. */
+function recordOf(draft: DraftTransaction) {
+  const { id, tillId, kind, currency, operator, training, openedAt, taxes, policy } = draft;
+  return { id, tillId, kind, currency, operator, training, openedAt, taxes, policy };
+}
+
 export interface Completion<T> {
   readonly transaction: T;
   readonly till: TillState;
@@ -350,15 +356,7 @@ export function completeSale(tx: DraftTransaction, till: TillState, options?: { 
   let receiptNumber = 0;
   if (!draft.training) ({ till: nextTill, receiptNumber } = nextReceiptNumber(till));
   const transaction: CompletedTransaction = deepFreeze({
-    id: draft.id,
-    tillId: draft.tillId,
-    kind: draft.kind,
-    currency: draft.currency,
-    operator: draft.operator,
-    training: draft.training,
-    openedAt: draft.openedAt,
-    taxes: draft.taxes,
-    policy: draft.policy,
+    ...recordOf(draft),
     events: [...draft.events, { type: 'completed', at }],
     status: 'completed',
     sequence: nextTill.journal.sequence + 1,
@@ -388,15 +386,7 @@ export function voidSale(
     throw new StateError(ErrorCode.INVALID_STATE, 'Void or refund the tenders taken before voiding the transaction.');
   const at = nowIso(rawAt);
   const transaction: VoidedTransaction = deepFreeze({
-    id: draft.id,
-    tillId: draft.tillId,
-    kind: draft.kind,
-    currency: draft.currency,
-    operator: draft.operator,
-    training: draft.training,
-    openedAt: draft.openedAt,
-    taxes: draft.taxes,
-    policy: draft.policy,
+    ...recordOf(draft),
     events: [...draft.events, { type: 'voided', at, reason }],
     status: 'voided',
     sequence: till.journal.sequence + 1,

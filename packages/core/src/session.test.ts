@@ -1,24 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, TillkitError } from './errors';
+import { ErrorCode } from './errors';
 import { journalBodyForTransaction, verifyChain, type JournalEntry, type JournalEntryBody } from './journal';
 import type { TaxBucket } from './pricing-schema';
 import { closeSession, countDenominations, noSale, openSession, paidIn, paidOut, type SessionStep } from './session';
 import { DEFAULT_TAX_POLICY } from './tax-policy';
 import { createTill, nextReceiptNumber, recordJournalEntry, type TillState } from './till';
 import type { CompletedTransaction, Tender, VoidedTransaction } from './transaction';
+import { errorCode as codeOf } from './test-support';
 
 const T = (minute: number): string =>
   `2026-03-02T${String(9 + Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}:00.000Z`;
-
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (TillkitError.isInstance(error)) return error.code;
-    throw error;
-  }
-  throw new Error('expected a TillkitError');
-}
 
 /** A till plus the journal as a store would keep it. */
 class Harness {
