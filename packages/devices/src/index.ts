@@ -1,0 +1,2 @@
+// @tillkit/devices public API. Named exports only.
+export {};

@@ -1,0 +1,2 @@
+// @tillkit/devices/testing: emulators and simulators for tests and demos.
+export {};
