@@ -14,7 +14,7 @@ export {
 export type { TillkitErrorOptions } from './errors';
 
 // Money
-export { RoundingMode, ROUNDING_MODES, roundDiv, mulDivRound } from './rounding';
+export { RoundingMode, ROUNDING_MODES } from './rounding';
 export { parseDecimal, formatDecimal } from './decimal';
 export type { ScaledDecimal, DecimalInput } from './decimal';
 export { CURRENCY_CODES, currencyExponent, isCurrencyCode, cashRoundingRule } from './currency';

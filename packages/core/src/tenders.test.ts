@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { cashRoundingRule } from './currency';
 import { amountToSettle, checkNewTender, DEFAULT_TENDER_TYPES, findTenderType, roundCash, settle } from './tenders';
 import type { Tender } from './transaction';
+import { errorCode } from './test-support';
 
 const tender = (type: 'cash' | 'card' | 'voucher', amount: number): Tender => {
   const t = findTenderType(DEFAULT_TENDER_TYPES, type);
@@ -159,5 +160,23 @@ describe('checkNewTender and amountToSettle', () => {
 
   it('names the known tender types when given an unknown one', () => {
     expect(() => findTenderType(DEFAULT_TENDER_TYPES, 'bitcoin')).toThrow(/cash, card, voucher, other/);
+  });
+});
+
+describe('bad input to the settlement functions', () => {
+  const cash = findTenderType(DEFAULT_TENDER_TYPES, 'cash');
+  const table: [string, () => unknown, string][] = [
+    ['NaN total', () => settle(Number.NaN, [], 'EUR'), 'VALIDATION_FAILED'],
+    ['float total', () => settle(10.5, [], 'EUR'), 'VALIDATION_FAILED'],
+    ['tender with a float amount', () => settle(1000, [{ ...tender('cash', 100), amount: 1.5 }], 'EUR'), 'VALIDATION_FAILED'],
+    ['unknown currency', () => settle(1000, [], 'EURO'), 'UNKNOWN_CURRENCY'],
+    ['tenders not an array', () => settle(1000, null as never, 'EUR'), 'VALIDATION_FAILED'],
+    ['zero cash step', () => roundCash(1000, { increment: 0, mode: 'HALF_UP' }), 'VALIDATION_FAILED'],
+    ['unknown rounding mode', () => roundCash(1000, { increment: 5, mode: 'UP' as never }), 'VALIDATION_FAILED'],
+    ['amount to settle with an Infinity total', () => amountToSettle(Infinity, [], cash, 'CHF'), 'VALIDATION_FAILED'],
+    ['malformed tender types', () => findTenderType([{ type: 'cash' }] as never, 'cash'), 'VALIDATION_FAILED'],
+  ];
+  it.each(table)('%s -> %s', (_name, fn, code) => {
+    expect(errorCode(fn)).toBe(code);
   });
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { cashRoundingRule, type CashRoundingRule } from './currency';
 import { ErrorCode, StateError, ValidationError } from './errors';
-import { money, toDecimalString } from './money';
+import { CurrencyCodeSchema, MinorUnitsSchema, money, RoundingModeSchema, toDecimalString } from './money';
+import { parseInput } from './validate';
 import { roundDiv } from './rounding';
 import type { Tender, TenderKind, TenderType } from './transaction';
 
@@ -21,8 +22,30 @@ export const TenderTypeSchema = z.object({
   cashRounding: z.boolean(),
 });
 
+const TenderSchema = z.object({
+  id: z.string(),
+  type: z.string().min(1),
+  kind: z.enum(['cash', 'card', 'voucher', 'other']),
+  amount: MinorUnitsSchema,
+  reference: z.string().optional(),
+  allowsChange: z.boolean(),
+  cashRounding: z.boolean(),
+});
+const CashRoundingRuleSchema = z.object({ increment: MinorUnitsSchema.positive(), mode: RoundingModeSchema });
+const SettleInputSchema = z.object({
+  total: MinorUnitsSchema,
+  tenders: z.array(TenderSchema),
+  currency: CurrencyCodeSchema,
+  rule: CashRoundingRuleSchema.optional(),
+});
+
+function checkSettleInput(total: unknown, tenders: unknown, currency: unknown, rule: unknown): void {
+  parseInput(SettleInputSchema, { total, tenders, currency, rule }, 'settlement input');
+}
+
 /** Finds a configured tender type, or throws UNKNOWN_TENDER_TYPE listing the known ones. */
 export function findTenderType(types: readonly TenderType[], type: string): TenderType {
+  parseInput(z.array(TenderTypeSchema), types, 'tender types');
   const found = types.find((t) => t.type === type);
   if (!found) {
     throw new ValidationError(
@@ -38,6 +61,7 @@ export function findTenderType(types: readonly TenderType[], type: string): Tend
 
 /** Rounds an amount to a multiple of the cash step: CHF 9.97 -> 9.95, SEK 12.50 -> 13.00. */
 export function roundCash(amount: number, rule: CashRoundingRule): number {
+  parseInput(z.object({ amount: MinorUnitsSchema, rule: CashRoundingRuleSchema }), { amount, rule }, 'cash rounding input');
   if (rule.increment === 1) return amount;
   return roundDiv(amount, rule.increment, rule.mode) * rule.increment || 0;
 }
@@ -69,6 +93,7 @@ export function settle(
   currency: string,
   rule: CashRoundingRule = cashRoundingRule(currency),
 ): Settlement {
+  checkSettleInput(total, tenders, currency, rule);
   const sign = total < 0 ? -1 : 1;
   const due = total * sign;
   let exact = 0;
@@ -160,6 +185,7 @@ export function amountToSettle(
   currency: string,
   rule: CashRoundingRule = cashRoundingRule(currency),
 ): number {
+  checkSettleInput(total, tenders, currency, rule);
   const sign = total < 0 ? -1 : 1;
   let exact = 0;
   let rounded = 0;
