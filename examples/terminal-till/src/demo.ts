@@ -1,6 +1,7 @@
 /**
- * The reference till demo: one shop day in a Zürich café-shop, with @tillkit/core only (the
- * devices, offline queue and sync packages join later). Every step is checked; the process exits
+ * The reference till demo: one shop day in a Zürich café-shop, with @tillkit/core and
+ * @tillkit/devices (a receipt printer emulated on a real TCP port); the offline queue and sync
+ * packages join later. Every step is checked; the process exits
  * non-zero if any check fails. Run it with `npm run demo` from the repository root.
  */
 import {
@@ -30,6 +31,7 @@ import {
   type TaxRateInput,
   type TillState,
 } from '@tillkit/core';
+import { printerDemo } from './printer-demo';
 
 const WIDTH = 42;
 const CURRENCY = 'CHF';
@@ -60,8 +62,8 @@ function check(what: string, ok: boolean): void {
   console.log(`  ${ok ? '\u001b[32m✓\u001b[0m' : '\u001b[31m✗\u001b[0m'} ${what}`);
 }
 
-function show(doc: ReceiptDocument): void {
-  const text = renderReceiptText(doc, { width: WIDTH });
+function show(doc: ReceiptDocument | string): void {
+  const text = typeof doc === 'string' ? doc : renderReceiptText(doc, { width: WIDTH });
   const rule = '─'.repeat(WIDTH);
   console.log(`  ┌${rule}┐`);
   for (const line of text.split('\n')) console.log(`  │${padToWidth(line, WIDTH, 'left')}│`);
@@ -136,16 +138,6 @@ check(
   `order discount allocated to lines sums to ${chf(tx1.priced.lines.reduce((s, l) => s + l.orderDiscount, 0))}`,
   tx1.priced.lines.every((l) => l.orderDiscount > 0),
 );
-show(
-  buildReceipt(tx1, {
-    locale: LOCALE,
-    timeZone: TIME_ZONE,
-    header,
-    footer: ['Merci vielmal!'],
-    barcode: 'receipt-number',
-    openDrawer: true,
-  }),
-);
 
 // -- Paid-out and a second sale -----------------------------------------------------------------
 step('A paid-out and a quick cash sale');
@@ -159,6 +151,14 @@ till = second.till;
 check(
   `CHF 8.03 in cash is paid as ${chf(second.transaction.amountDue)} (adjustment ${chf(second.transaction.cashRounding)})`,
   second.transaction.amountDue === 805,
+);
+
+// -- The receipt printer --------------------------------------------------------------------------
+const receiptOptions = { locale: LOCALE, timeZone: TIME_ZONE, header, footer: ['Merci vielmal!'] };
+await printerDemo(
+  buildReceipt(tx1, { ...receiptOptions, barcode: 'receipt-number', openDrawer: true }),
+  buildReceipt(second.transaction, receiptOptions),
+  { step, check, showPaper: (text) => show(text) },
 );
 
 // -- A partial return, replayed from what the sale stored ---------------------------------------

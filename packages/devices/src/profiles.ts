@@ -40,7 +40,7 @@ export const PrinterProfileSchema = z.object({
   columns: z.object({ fontA: z.number().int().min(16).max(128), fontB: z.number().int().min(16).max(160) }),
   dpi: z.number().int().positive(),
   widthDots: z.number().int().min(128).max(4096),
-  codePages: z.record(z.enum(['cp437', 'cp850', 'cp858', 'cp1252']), z.number().int().min(0).max(255)),
+  codePages: z.partialRecord(z.enum(['cp437', 'cp850', 'cp858', 'cp1252']), z.number().int().min(0).max(255)),
   cjk: z.array(z.enum(['gb18030', 'big5', 'shift_jis'])),
   cutter: z.enum(['full', 'partial', 'both', 'none']),
   asb: z.boolean(),
