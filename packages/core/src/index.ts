@@ -12,6 +12,7 @@ export {
   StorageError,
 } from './errors';
 export type { TillkitErrorOptions } from './errors';
+export { parseInput, validationError } from './validate';
 
 // Money
 export { RoundingMode, ROUNDING_MODES } from './rounding';

@@ -7,14 +7,21 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /**
- * Parses `input` with `schema` at a public boundary. Throws a `ValidationError` (code
- * VALIDATION_FAILED) that lists every issue with its path, so the caller can fix all at once.
+ * The ValidationError (code VALIDATION_FAILED) for zod issues: the message lists up to five issues
+ * with their paths, so the caller can fix them all at once; `issues` keeps every one.
+ */
+export function validationError(what: string, issues: readonly z.core.$ZodIssue[]): ValidationError {
+  const shown = issues.slice(0, 5).map(describeIssue).join('; ');
+  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
+  return new ValidationError(ErrorCode.VALIDATION_FAILED, `Invalid ${what}: ${shown}${more}.`, { issues });
+}
+
+/**
+ * Parses `input` with `schema` at a public boundary; throws validationError(what, issues) when it
+ * does not match. Every tillkit package validates its inputs this way.
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues;
-  const shown = issues.slice(0, 5).map(describeIssue).join('; ');
-  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
-  throw new ValidationError(ErrorCode.VALIDATION_FAILED, `Invalid ${what}: ${shown}${more}.`, { issues });
+  throw validationError(what, result.error.issues);
 }

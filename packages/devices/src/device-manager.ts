@@ -1,4 +1,4 @@
-import { ErrorCode, StateError, ValidationError } from '@tillkit/core';
+import { ErrorCode, StateError, ValidationError, validationError } from '@tillkit/core';
 import { BehaviorSubject, isObservable, Subject, type Observable, type Subscription } from 'rxjs';
 import { z } from 'zod';
 import { systemClock, type Clock, type DeviceHealth, type DeviceKind, type DeviceWarning, type HealthSource } from './health';
@@ -73,13 +73,7 @@ const OptionsSchema = z.object({
   clock: z.custom<Clock>((v) => typeof (v as Clock | undefined)?.now === 'function', 'a Clock with now()').optional(),
 });
 
-function invalid(what: string, error: z.ZodError): ValidationError {
-  const shown = error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(input)'}: ${i.message}`)
-    .join('; ');
-  return new ValidationError(ErrorCode.VALIDATION_FAILED, `Invalid ${what}: ${shown}.`, { issues: error.issues });
-}
+const invalid = (what: string, error: z.ZodError): ValidationError => validationError(what, error.issues);
 
 const warningKey = (w: DeviceWarning): string => `${w.code}@${w.since}`;
 

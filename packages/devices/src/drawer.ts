@@ -1,4 +1,4 @@
-import { ErrorCode, ValidationError } from '@tillkit/core';
+import { parseInput } from '@tillkit/core';
 import {
   asyncScheduler,
   BehaviorSubject,
@@ -81,19 +81,10 @@ const SampleSchema = z.object({ drawerHigh: z.boolean(), at: z.number().refine(N
  * and cleared when it closes.
  */
 export function createDrawerMonitor(options: DrawerMonitorOptions): DrawerMonitor {
-  const parsed = OptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const shown = parsed.error.issues
-      .slice(0, 5)
-      .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(input)'}: ${i.message}`)
-      .join('; ');
-    throw new ValidationError(ErrorCode.VALIDATION_FAILED, `Invalid createDrawerMonitor options: ${shown}.`, {
-      issues: parsed.error.issues,
-    });
-  }
-  const { id, polarity, openTooLongMs, status$ } = parsed.data;
-  const clock = parsed.data.clock ?? systemClock;
-  const scheduler = parsed.data.scheduler ?? asyncScheduler;
+  const o = parseInput(OptionsSchema, options, 'createDrawerMonitor options');
+  const { id, polarity, openTooLongMs, status$ } = o;
+  const clock = o.clock ?? systemClock;
+  const scheduler = o.scheduler ?? asyncScheduler;
   const iso = (ms: number): string => new Date(ms).toISOString();
 
   const opened = new Subject<DrawerOpened>();

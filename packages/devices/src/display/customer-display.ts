@@ -1,4 +1,4 @@
-import { DeviceError, ErrorCode, formatMoney, MoneySchema, ValidationError, type Money } from '@tillkit/core';
+import { DeviceError, ErrorCode, formatMoney, MoneySchema, type Money, parseInput } from '@tillkit/core';
 import { BehaviorSubject } from 'rxjs';
 import { z } from 'zod';
 import { systemClock, type Clock, type DeviceHealth, type DeviceState, type HealthSource } from '../health';
@@ -72,15 +72,7 @@ const TextSchema = z.string();
 const PriceSchema = z.union([MoneySchema, z.string()]);
 const BrightnessSchema = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]);
 
-function check<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const shown = result.error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(input)'}: ${i.message}`)
-    .join('; ');
-  throw new ValidationError(ErrorCode.VALIDATION_FAILED, `Invalid ${what}: ${shown}.`, { issues: result.error.issues });
-}
+const check = <T>(schema: z.ZodType<T>, input: unknown, what: string): T => parseInput(schema, input, what);
 
 function concat(parts: readonly (Uint8Array | readonly number[])[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

@@ -1,4 +1,4 @@
-import { DeviceError, ErrorCode, ReceiptDocumentSchema, ValidationError, type ReceiptDocument } from '@tillkit/core';
+import { DeviceError, ErrorCode, ReceiptDocumentSchema, ValidationError, type ReceiptDocument, parseInput } from '@tillkit/core';
 import { BehaviorSubject, combineLatest, distinctUntilChanged, filter, firstValueFrom, Subject, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { systemClock, type Clock, type DeviceHealth, type DeviceState } from '../health';
@@ -116,16 +116,7 @@ const PrintOptionsSchema = z
   })
   .optional();
 
-function parse<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issues = result.error.issues;
-  const shown = issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(input)'}: ${i.message}`)
-    .join('; ');
-  throw new ValidationError(ErrorCode.VALIDATION_FAILED, `Invalid ${what}: ${shown}.`, { issues });
-}
+const parse = parseInput;
 
 function definedOnly<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };

@@ -1,4 +1,5 @@
-import { DeviceError, ErrorCode, ValidationError } from '@tillkit/core';
+import type { ValidationError } from '@tillkit/core';
+import { DeviceError, ErrorCode, validationError } from '@tillkit/core';
 import {
   asyncScheduler,
   BehaviorSubject,
@@ -120,13 +121,7 @@ const OptionsSchema = z.object({
 
 const TimeoutSchema = z.number().int().min(1).max(600_000);
 
-function invalid(what: string, error: z.ZodError): ValidationError {
-  const shown = error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(input)'}: ${i.message}`)
-    .join('; ');
-  return new ValidationError(ErrorCode.VALIDATION_FAILED, `Invalid ${what}: ${shown}.`, { issues: error.issues });
-}
+const invalid = (what: string, error: z.ZodError): ValidationError => validationError(what, error.issues);
 
 type StableFailure = 'timeout' | 'over-capacity' | 'negative' | 'closed';
 

@@ -1,4 +1,5 @@
-import { ErrorCode, ValidationError } from '@tillkit/core';
+import type { ValidationError } from '@tillkit/core';
+import { validationError } from '@tillkit/core';
 import { asyncScheduler, Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../health';
@@ -134,13 +135,7 @@ const EventSchema = z.object({
   timeStamp: z.number().refine(Number.isFinite, 'a finite number'),
 });
 
-function invalid(what: string, error: z.ZodError): ValidationError {
-  const shown = error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(input)'}: ${i.message}`)
-    .join('; ');
-  return new ValidationError(ErrorCode.VALIDATION_FAILED, `Invalid ${what}: ${shown}.`, { issues: error.issues });
-}
+const invalid = (what: string, error: z.ZodError): ValidationError => validationError(what, error.issues);
 
 /** The character a scanner set to a US layout meant by this key, or undefined when it is not data. */
 function decodeKey(e: WedgeKeyEvent): string | undefined {

@@ -1,4 +1,4 @@
-import { DeviceError, ErrorCode, TillkitError, ValidationError } from '@tillkit/core';
+import { DeviceError, ErrorCode, TillkitError, parseInput } from '@tillkit/core';
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { systemClock, type Clock, type DeviceHealth, type DeviceState, type HealthSource } from '../health';
@@ -59,17 +59,7 @@ const LF = 0x0a;
  * ScanResult as the keyboard-wedge decoder (AIM identifier read, GS1 data parsed).
  */
 export function createStreamScanner(options: StreamScannerOptions): StreamScanner {
-  const parsed = OptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const shown = parsed.error.issues
-      .slice(0, 5)
-      .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(input)'}: ${i.message}`)
-      .join('; ');
-    throw new ValidationError(ErrorCode.VALIDATION_FAILED, `Invalid createStreamScanner options: ${shown}.`, {
-      issues: parsed.error.issues,
-    });
-  }
-  const o = parsed.data;
+  const o = parseInput(OptionsSchema, options, 'createStreamScanner options');
   const { transport, id } = o;
   const clock = o.clock ?? systemClock;
   const scans = new Subject<ScanResult>();
