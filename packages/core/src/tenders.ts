@@ -62,7 +62,7 @@ export function findTenderType(types: readonly TenderType[], type: string): Tend
 /** Rounds an amount to a multiple of the cash step: CHF 9.97 -> 9.95, SEK 12.50 -> 13.00. */
 export function roundCash(amount: number, rule: CashRoundingRule): number {
   parseInput(z.object({ amount: MinorUnitsSchema, rule: CashRoundingRuleSchema }), { amount, rule }, 'cash rounding input');
-  if (rule.increment === 1) return amount;
+  if (rule.increment === 1) return amount || 0;
   return roundDiv(amount, rule.increment, rule.mode) * rule.increment || 0;
 }
 
