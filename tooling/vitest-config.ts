@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /** Tests read sibling packages from source through the `@tillkit/source` export condition. */
@@ -7,6 +8,7 @@ export function packageTestConfig() {
     ssr: { resolve: { conditions: ['@tillkit/source'] } },
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      setupFiles: [fileURLToPath(new URL('./vitest-setup.ts', import.meta.url))],
       benchmark: { include: ['bench/**/*.bench.ts'] },
     },
   });

@@ -34,7 +34,7 @@ export function allocateInteger(amount: number, weights: readonly number[]): num
     throw new MoneyError(ErrorCode.AMOUNT_OVERFLOW, 'The allocation weights add up beyond the safe integer range.');
   }
   const negative = amount < 0;
-  const abs = negative ? -amount : amount;
+  const abs = Math.abs(amount);
   const parts = new Array<number>(weights.length);
   const rems = new Array<number>(weights.length);
   let given = 0;

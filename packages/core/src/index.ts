@@ -171,6 +171,6 @@ export type {
   TextDocumentRow,
   TextDocumentOptions,
 } from './receipt';
-export { renderReceiptText, DEFAULT_TEXT_WIDTH } from './receipt-text';
+export { renderReceiptText, layoutColumns, DEFAULT_TEXT_WIDTH } from './receipt-text';
 export type { RenderTextOptions } from './receipt-text';
 export { buildReportDocument } from './report-document';

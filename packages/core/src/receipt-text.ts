@@ -45,11 +45,24 @@ function holds(text: string, width: number): boolean {
   return width >= MIN_FILL_WIDTH || [...text].every((char) => displayWidth(char) <= width);
 }
 
-/** Cells wrapped inside their widths, top-aligned, separated by one space. */
-function renderColumns(columns: readonly ReceiptColumn[], width: number): string[] {
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/** wrapToWidth, with a shortcut for a short ASCII cell (the same result, without the scan). */
+function wrapCell(text: string, width: number): string[] {
+  if (text.length <= width && !text.endsWith(' ') && PRINTABLE_ASCII.test(text)) return [text];
+  return wrapToWidth(text, width);
+}
+
+/**
+ * A columns row as lines of exactly `width` display columns (trailing spaces included): cells
+ * wrapped inside their widths, top-aligned, separated by one space; 'fill' columns share what the
+ * fixed ones leave. A row whose fixed columns do not fit puts each cell on its own line(s).
+ * Printer drivers use it too, so a preview and the paper lay out the same.
+ */
+export function layoutColumns(columns: readonly ReceiptColumn[], width: number): string[] {
   const widths = columnWidths(columns, width);
   if (!widths || columns.some((c, i) => !holds(c.text, widths[i] as number))) return stacked(columns, width);
-  const cells = columns.map((c, i) => wrapToWidth(c.text, widths[i] as number));
+  const cells = columns.map((c, i) => wrapCell(c.text, widths[i] as number));
   const height = Math.max(...cells.map((lines) => lines.length));
   const lines: string[] = [];
   for (let row = 0; row < height; row++) {
@@ -73,7 +86,7 @@ function renderBlock(block: ReceiptBlock, width: number): string[] {
     case 'text':
       return alignLines(wrapToWidth(block.text, width), width, block.align ?? 'left');
     case 'columns':
-      return renderColumns(block.columns, width);
+      return layoutColumns(block.columns, width);
     case 'divider':
       return [(block.char ?? '-').repeat(width)];
     case 'barcode':

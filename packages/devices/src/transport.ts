@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Observable } from 'rxjs';
 
 /**
@@ -11,3 +12,12 @@ export interface ByteTransport {
   readonly data$: Observable<Uint8Array>;
   close(): Promise<void>;
 }
+
+/** Validates "anything that looks like a ByteTransport" in option schemas. */
+export const ByteTransportSchema = z.custom<ByteTransport>(
+  (v) =>
+    typeof (v as ByteTransport | undefined)?.write === 'function' &&
+    typeof (v as ByteTransport).close === 'function' &&
+    typeof (v as ByteTransport).data$?.subscribe === 'function',
+  'a ByteTransport (write, data$, close)',
+);

@@ -2,7 +2,7 @@ import { DeviceError, ErrorCode, formatMoney, MoneySchema, type Money, parseInpu
 import { BehaviorSubject } from 'rxjs';
 import { z } from 'zod';
 import { systemClock, type Clock, type DeviceHealth, type DeviceState, type HealthSource } from '../health';
-import type { ByteTransport } from '../transport';
+import { ByteTransportSchema, type ByteTransport } from '../transport';
 import { encodeDisplayText, fitDisplayLine, toDisplayText, type DisplayCharset } from './display-text';
 
 /**
@@ -52,13 +52,7 @@ const FF = 0x0c;
 const CR = 0x0d;
 
 const OptionsSchema = z.object({
-  transport: z.custom<ByteTransport>(
-    (v) =>
-      typeof (v as ByteTransport | undefined)?.write === 'function' &&
-      typeof (v as ByteTransport).close === 'function' &&
-      typeof (v as ByteTransport).data$?.subscribe === 'function',
-    'a ByteTransport (write, data$, close)',
-  ),
+  transport: ByteTransportSchema,
   dialect: z.enum(['epson', 'cd5220']),
   columns: z.number().int().min(8).max(40).default(20),
   id: z.string().min(1).default('customer-display'),

@@ -1,7 +1,7 @@
 import { displayWidth, padToWidth, renderReceiptText, type ReceiptBlock, type ReceiptDocument } from '@tillkit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { columnWidths, layoutColumns, layoutText, trimEnd } from './layout';
+import { layoutColumns, layoutText, trimEnd } from './layout';
 
 /** What the paper shows for these blocks at normal size, with the printer's alignment done by spaces. */
 function paper(blocks: readonly ReceiptBlock[], width: number): string {
@@ -56,7 +56,8 @@ describe('layout', () => {
       { text: 'b', width: 5, align: 'right' as const },
       { text: 'c', width: 'fill' as const, align: 'left' as const },
     ];
-    expect(columnWidths(cols, 42)).toEqual([18, 5, 17]);
+    // 42 - 5 - 2 gaps = 35 free columns: 18 for the first fill, 17 for the second
+    expect(layoutColumns(cols, 42)).toEqual([`${'a'.padEnd(18)} ${'b'.padStart(5)} ${'c'.padEnd(17)}`]);
   });
 
   it('aligns amounts by display width when labels hold CJK characters', () => {

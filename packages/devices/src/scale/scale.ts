@@ -25,7 +25,7 @@ import {
 } from 'rxjs';
 import { z } from 'zod';
 import { systemClock, type Clock, type DeviceHealth, type DeviceState, type DeviceWarning, type HealthSource } from '../health';
-import type { ByteTransport } from '../transport';
+import { ByteTransportSchema, type ByteTransport } from '../transport';
 import { createNciFramer, NCI_WEIGHT_REQUEST, parseNciReply } from './nci';
 import { createToledoFramer, parseToledoReply, TOLEDO_WEIGHT_REQUEST } from './toledo';
 import type { ScaleResponse, ScaleUnit, ScaleWeight } from './weight';
@@ -98,13 +98,7 @@ export interface Scale extends HealthSource {
 const DEFAULT_DECIMALS: Readonly<Record<ScaleUnit, number>> = { kg: 3, lb: 2, oz: 1, g: 0 };
 
 const OptionsSchema = z.object({
-  transport: z.custom<ByteTransport>(
-    (v) =>
-      typeof (v as ByteTransport | undefined)?.write === 'function' &&
-      typeof (v as ByteTransport).close === 'function' &&
-      typeof (v as ByteTransport).data$?.subscribe === 'function',
-    'a ByteTransport (write, data$, close)',
-  ),
+  transport: ByteTransportSchema,
   protocol: z.enum(['toledo-8213', 'toledo-8217', 'nci']),
   pollMs: z.number().int().min(1).max(60_000).default(200),
   id: z.string().min(1).default('scale'),

@@ -2,7 +2,7 @@ import { DeviceError, ErrorCode, TillkitError, parseInput } from '@tillkit/core'
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { systemClock, type Clock, type DeviceHealth, type DeviceState, type HealthSource } from '../health';
-import type { ByteTransport } from '../transport';
+import { ByteTransportSchema, type ByteTransport } from '../transport';
 import { buildScanResult, type ScanResult } from './scan-result';
 
 export interface StreamScannerOptions {
@@ -35,13 +35,7 @@ export interface StreamScanner extends HealthSource {
 }
 
 const OptionsSchema = z.object({
-  transport: z.custom<ByteTransport>(
-    (v) =>
-      typeof (v as ByteTransport | undefined)?.write === 'function' &&
-      typeof (v as ByteTransport).close === 'function' &&
-      typeof (v as ByteTransport).data$?.subscribe === 'function',
-    'a ByteTransport (write, data$, close)',
-  ),
+  transport: ByteTransportSchema,
   id: z.string().min(1).default('scanner'),
   suffix: z.enum(['any', 'CR', 'LF', 'CRLF']).default('any'),
   aimIds: z.enum(['auto', 'never']).default('auto'),
