@@ -636,6 +636,15 @@ function verify(entries: unknown, start: unknown, cursor: { index: number }): Ve
         `${at} does not chain to the entry before it: that entry or its hash was changed.`,
       );
     }
+    // The content first: a changed byte is a changed entry, whatever field it hit.
+    if (sha256Hex(canonicalEntryText(e)) !== e.hash) {
+      return broken(
+        index,
+        e.sequence,
+        'hash_mismatch',
+        `${at} does not match its hash: the entry was changed after it was written.`,
+      );
+    }
     const totals = runningTotals(head, e);
     if (e.grandTotal !== totals.grandTotal || e.absoluteGrandTotal !== totals.absoluteGrandTotal) {
       return broken(
@@ -643,14 +652,6 @@ function verify(entries: unknown, start: unknown, cursor: { index: number }): Ve
         e.sequence,
         'grand_total_mismatch',
         `${at} has grand totals ${e.grandTotal}/${e.absoluteGrandTotal}; the entries before it add up to ${totals.grandTotal}/${totals.absoluteGrandTotal}.`,
-      );
-    }
-    if (sha256Hex(canonicalEntryText(e)) !== e.hash) {
-      return broken(
-        index,
-        e.sequence,
-        'hash_mismatch',
-        `${at} does not match its hash: the entry was changed after it was written.`,
       );
     }
     head = { tillId: e.tillId, sequence: e.sequence, hash: e.hash, ...totals };
