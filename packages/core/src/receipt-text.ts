@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { displayWidth, padToWidth, wrapToWidth, type TextAlign } from './display-width';
-import { ReceiptDocumentSchema, type ReceiptBlock, type ReceiptColumn, type ReceiptDocument } from './receipt';
+import { ReceiptDocumentSchema, type ReceiptBlock, type ReceiptColumn, type ReceiptDocument } from './receipt-document';
 import { parseInput } from './validate';
 
 /** Characters per line of common printers: 80 mm paper font A is 48, font B 64; 58 mm is 32. */
