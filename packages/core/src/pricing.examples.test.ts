@@ -222,3 +222,24 @@ describe('US sales tax: New York City 8.875 %, added on top', () => {
     expect(perOrder.total).toBe(4017);
   });
 });
+
+// Oracle Order Management 25C, "Use Extended Precision to Round Unit Tax" (readiness notes):
+// 12 units at 10.08 with a 6 % tax. Rounded per unit, 10.08 x 6 % = 0.6048 becomes 0.61 and the
+// line tax is 0.61 x 12 = 7.32 (net + tax 128.28); rounded on the extended amount, 120.96 x 6 % =
+// 7.2576 becomes 7.26 (128.22). The example rounds up (Oracle's rounding rule "Up"), so CEIL.
+describe('Oracle: unit tax rounded per unit vs on the extended amount', () => {
+  const taxes: TaxRateInput[] = [{ id: 'tax6', name: 'Tax 6%', rate: '6', inclusive: false }];
+  const lines = [item('l1', 1008, ['tax6'], 12)];
+
+  it('per unit (UNIT level): 0.61 x 12 = 7.32, total 128.28', () => {
+    const priced = price('USD', taxes, lines, { mode: 'CEIL', level: 'UNIT', inclusiveRoundFirst: 'TAX' });
+    expect(taxesOf(priced)).toEqual([732]);
+    expect(priced.total).toBe(12828);
+  });
+
+  it('on the extended amount (LINE level): 7.2576 -> 7.26, total 128.22', () => {
+    const priced = price('USD', taxes, lines, { mode: 'CEIL', level: 'LINE', inclusiveRoundFirst: 'TAX' });
+    expect(taxesOf(priced)).toEqual([726]);
+    expect(priced.total).toBe(12822);
+  });
+});
