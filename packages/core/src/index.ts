@@ -108,6 +108,8 @@ export type {
   ReturnLineLink,
 } from './transaction';
 export { uuidv7, isUuidV7 } from './uuid';
+export { systemClock, ClockSchema } from './clock';
+export type { Clock } from './clock';
 export type { UuidV7Options } from './uuid';
 
 // Till, journal, sessions and reports

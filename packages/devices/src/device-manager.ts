@@ -1,4 +1,4 @@
-import { ErrorCode, StateError, ValidationError, validationError } from '@tillkit/core';
+import { ErrorCode, StateError, ValidationError, validationError, ClockSchema } from '@tillkit/core';
 import { BehaviorSubject, isObservable, Subject, type Observable, type Subscription } from 'rxjs';
 import { z } from 'zod';
 import { systemClock, type Clock, type DeviceHealth, type DeviceKind, type DeviceWarning, type HealthSource } from './health';
@@ -70,7 +70,7 @@ const HealthSchema = z.object({
 });
 
 const OptionsSchema = z.object({
-  clock: z.custom<Clock>((v) => typeof (v as Clock | undefined)?.now === 'function', 'a Clock with now()').optional(),
+  clock: ClockSchema.optional(),
 });
 
 const invalid = (what: string, error: z.ZodError): ValidationError => validationError(what, error.issues);

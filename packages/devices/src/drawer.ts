@@ -1,4 +1,4 @@
-import { parseInput } from '@tillkit/core';
+import { parseInput, ClockSchema } from '@tillkit/core';
 import {
   asyncScheduler,
   BehaviorSubject,
@@ -63,7 +63,7 @@ const OptionsSchema = z.object({
   polarity: z.object({ openWhenHigh: z.boolean() }),
   openTooLongMs: z.number().int().min(1),
   status$: z.custom<Observable<DrawerSensorSample>>((v) => isObservable(v), 'an Observable of drawer sensor samples'),
-  clock: z.custom<Clock>((v) => typeof (v as Clock | undefined)?.now === 'function', 'a Clock with now()').optional(),
+  clock: ClockSchema.optional(),
   scheduler: z
     .custom<SchedulerLike>((v) => typeof (v as SchedulerLike | undefined)?.schedule === 'function', 'an rxjs scheduler')
     .optional(),

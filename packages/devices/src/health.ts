@@ -53,8 +53,6 @@ export interface HealthSource {
   readonly health$: Observable<DeviceHealth>;
 }
 
-/** The clock devices use: injectable so tests and drills are deterministic. */
-export interface Clock {
-  now(): number;
-}
-export const systemClock: Clock = { now: () => Date.now() };
+/** The clock devices use is @tillkit/core's: injectable so tests and drills are deterministic. */
+export { systemClock } from '@tillkit/core';
+export type { Clock } from '@tillkit/core';

@@ -1,4 +1,4 @@
-import { DeviceError, ErrorCode, formatMoney, MoneySchema, type Money, parseInput } from '@tillkit/core';
+import { DeviceError, ErrorCode, formatMoney, MoneySchema, type Money, parseInput, ClockSchema } from '@tillkit/core';
 import { BehaviorSubject } from 'rxjs';
 import { z } from 'zod';
 import { systemClock, type Clock, type DeviceHealth, type DeviceState, type HealthSource } from '../health';
@@ -59,7 +59,7 @@ const OptionsSchema = z.object({
   charset: z.enum(['cp437', 'ascii']).default('cp437'),
   formatMoney: z.custom<(m: Money) => string>((v) => typeof v === 'function', 'a function').optional(),
   locale: z.string().min(1).default('en-US'),
-  clock: z.custom<Clock>((v) => typeof (v as Clock | undefined)?.now === 'function', 'a Clock with now()').optional(),
+  clock: ClockSchema.optional(),
 });
 
 const TextSchema = z.string();

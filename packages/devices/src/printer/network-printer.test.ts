@@ -1,7 +1,8 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { buildTextDocument, TillkitError, type ReceiptDocument } from '@tillkit/core';
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { guardAgainstEscapes } from '../test-support';
 import { createDrawerMonitor } from '../drawer';
 import type { DeviceHealth } from '../health';
 import { PRINTER_PROFILES, type PrinterProfile } from '../profiles';
@@ -17,22 +18,7 @@ const TM_T88VI: PrinterProfile = PRINTER_PROFILES['epson-tm-t88vi'];
 /** generic-58mm: no ASB, no GS ( H */
 const GENERIC_58: PrinterProfile = PRINTER_PROFILES['generic-58mm'];
 
-const escaped: unknown[] = [];
-const onEscape = (e: unknown) => escaped.push(e);
-beforeAll(() => {
-  process.on('unhandledRejection', onEscape);
-  process.on('uncaughtException', onEscape);
-});
-afterAll(() => {
-  process.off('unhandledRejection', onEscape);
-  process.off('uncaughtException', onEscape);
-});
-
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-  expect(escaped).toEqual([]);
-});
+const cleanup = guardAgainstEscapes();
 
 async function emulator(options: EscPosEmulatorOptions = {}): Promise<EscPosEmulator> {
   const e = await startEscPosEmulator(options);

@@ -1,7 +1,8 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { TillkitError } from '@tillkit/core';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { guardAgainstEscapes } from '../test-support';
 import type { Scheduler } from './scheduler';
 import { TcpConnection, type TcpConnectionEvent } from './tcp-connection';
 
@@ -45,23 +46,7 @@ const until = async (predicate: () => boolean, timeoutMs = 2000) => {
   }
 };
 
-// Socket errors and rejections must never escape: count any that do.
-const escaped: unknown[] = [];
-const onEscape = (e: unknown) => escaped.push(e);
-beforeAll(() => {
-  process.on('unhandledRejection', onEscape);
-  process.on('uncaughtException', onEscape);
-});
-afterAll(() => {
-  process.off('unhandledRejection', onEscape);
-  process.off('uncaughtException', onEscape);
-});
-
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-  expect(escaped).toEqual([]);
-});
+const cleanup = guardAgainstEscapes();
 
 function connect(port: number, options: Partial<ConstructorParameters<typeof TcpConnection>[0]> = {}) {
   const conn = new TcpConnection({

@@ -1,5 +1,5 @@
 import type { ValidationError } from '@tillkit/core';
-import { DeviceError, ErrorCode, validationError } from '@tillkit/core';
+import { DeviceError, ErrorCode, validationError, ClockSchema } from '@tillkit/core';
 import {
   asyncScheduler,
   BehaviorSubject,
@@ -107,7 +107,7 @@ const OptionsSchema = z.object({
   stableReadings: z.number().int().min(1).max(100).default(3),
   responseTimeoutMs: z.number().int().min(1).max(60_000).default(1000),
   unstableAfterMs: z.number().int().min(1).default(5000),
-  clock: z.custom<Clock>((v) => typeof (v as Clock | undefined)?.now === 'function', 'a Clock with now()').optional(),
+  clock: ClockSchema.optional(),
   scheduler: z
     .custom<SchedulerLike>((v) => typeof (v as SchedulerLike | undefined)?.schedule === 'function', 'an rxjs scheduler')
     .optional(),

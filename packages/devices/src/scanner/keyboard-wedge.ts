@@ -1,5 +1,5 @@
 import type { ValidationError } from '@tillkit/core';
-import { validationError } from '@tillkit/core';
+import { validationError, ClockSchema } from '@tillkit/core';
 import { asyncScheduler, Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../health';
@@ -112,7 +112,7 @@ const OptionsSchema = z
     minLength: z.number().int().min(1).max(1000).default(4),
     suffix: z.enum(['Enter', 'Tab', 'none']).default('Enter'),
     aimIds: z.enum(['auto', 'never']).default('auto'),
-    clock: z.custom<Clock>((v) => typeof (v as Clock | undefined)?.now === 'function', 'a Clock with now()').optional(),
+    clock: ClockSchema.optional(),
     scheduler: z
       .custom<SchedulerLike>((v) => typeof (v as SchedulerLike | undefined)?.schedule === 'function', 'an rxjs scheduler')
       .optional(),

@@ -1,4 +1,4 @@
-import { DeviceError, ErrorCode, TillkitError, parseInput } from '@tillkit/core';
+import { DeviceError, ErrorCode, TillkitError, parseInput, ClockSchema } from '@tillkit/core';
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { systemClock, type Clock, type DeviceHealth, type DeviceState, type HealthSource } from '../health';
@@ -40,7 +40,7 @@ const OptionsSchema = z.object({
   suffix: z.enum(['any', 'CR', 'LF', 'CRLF']).default('any'),
   aimIds: z.enum(['auto', 'never']).default('auto'),
   maxLength: z.number().int().min(1).max(65_536).default(4096),
-  clock: z.custom<Clock>((v) => typeof (v as Clock | undefined)?.now === 'function', 'a Clock with now()').optional(),
+  clock: ClockSchema.optional(),
   referenceYear: z.number().int().min(1900).max(9999).optional(),
 });
 

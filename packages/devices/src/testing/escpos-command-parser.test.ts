@@ -1,19 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { bytes } from '../test-support';
 import { EscPosCommandParser, code128Text, type EmulatedCommand, type ParsedCommand } from './escpos-command-parser';
-
-type Part = number | string | readonly number[] | Uint8Array;
-
-/** Bytes from numbers, latin-1 strings and arrays. */
-function bytes(...parts: Part[]): Uint8Array {
-  const out: number[] = [];
-  for (const part of parts) {
-    if (typeof part === 'number') out.push(part);
-    else if (typeof part === 'string') for (const ch of part) out.push(ch.charCodeAt(0));
-    else for (const b of part) out.push(b);
-  }
-  return Uint8Array.from(out);
-}
 
 function parse(stream: Uint8Array, splits: readonly number[] = []): ParsedCommand[] {
   const parser = new EscPosCommandParser();

@@ -3,22 +3,10 @@ import { TillkitError } from '@tillkit/core';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bytes, type BytePart as Part } from '../test-support';
 import { PRINTER_PROFILES } from '../profiles';
 import { EscPosCommandParser } from './escpos-command-parser';
 import { startEscPosEmulator, type EscPosEmulator, type EscPosEmulatorOptions } from './escpos-emulator';
-
-type Part = number | string | readonly number[] | Uint8Array;
-
-/** Bytes from numbers, latin-1 strings and byte arrays. */
-function bytes(...parts: Part[]): Uint8Array {
-  const out: number[] = [];
-  for (const part of parts) {
-    if (typeof part === 'number') out.push(part);
-    else if (typeof part === 'string') for (const ch of part) out.push(ch.charCodeAt(0));
-    else for (const b of part) out.push(b);
-  }
-  return Uint8Array.from(out);
-}
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
