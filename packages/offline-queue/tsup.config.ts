@@ -1,3 +1,11 @@
 import { packageConfig } from '../../tooling/tsup-config';
 
-export default packageConfig({ index: 'src/index.ts' });
+export default packageConfig(
+  {
+    index: 'src/index.ts',
+    sqlite: 'src/sqlite/index.ts',
+    dexie: 'src/dexie/index.ts',
+    testing: 'src/testing/index.ts',
+  },
+  { external: ['better-sqlite3', 'dexie'] },
+);

@@ -196,3 +196,15 @@ describe('createEndpointSelector', () => {
     expect(call).toThrow(expect.objectContaining({ code: ErrorCode.VALIDATION_FAILED }) as Error);
   });
 });
+
+describe('stateOf', () => {
+  it('reports an endpoint breaker state and refuses an unknown id', () => {
+    const { selector, fail, clock } = setup();
+    expect(selector.stateOf('secondary')).toBe('closed');
+    fail('secondary', 2);
+    expect(selector.stateOf('secondary')).toBe('open');
+    clock.advance(10_000);
+    expect(selector.stateOf('secondary')).toBe('half-open');
+    expect(() => selector.stateOf('tertiary')).toThrow(ValidationError);
+  });
+});

@@ -64,6 +64,8 @@ export interface EndpointSelector {
   report(endpointId: string, result: 'success' | 'failure'): void;
   /** the result of an active health probe against an endpoint */
   probeResult(endpointId: string, healthy: boolean): void;
+  /** an endpoint's breaker state now (open: do not send to it until it turns half-open) */
+  stateOf(endpointId: string): CircuitState;
   /** current health first, then every change */
   readonly health$: Observable<SelectorHealth>;
   readonly switches$: Observable<EndpointSwitch>;
@@ -196,6 +198,9 @@ export function createEndpointSelector(options: EndpointSelectorOptions): Endpoi
       record(index, healthy);
       evaluate();
       if (healthy && index <= currentIndex) flushNow.next({ endpointId, at: clock.now() });
+    },
+    stateOf(endpointId) {
+      return slots[indexOf(endpointId)]!.breaker.state();
     },
     health$: health.asObservable(),
     switches$: switches.asObservable(),

@@ -88,21 +88,21 @@ export function classifyOutcome(outcome: DeliveryOutcome, nowMs: number = Date.n
 export type ItemResult =
   | { result: 'applied' }
   | { result: 'duplicate' }
-  | { result: 'rejected'; code: string }
+  | { result: 'rejected'; code: string; message?: string | undefined }
   | { result: 'retry-after'; ms: number }
   | { result: 'gap'; expectedSeq: number };
 
 /** What the delivery engine does with one item. */
 export type ItemAction =
   | { action: 'acknowledged'; duplicate: boolean }
-  | { action: 'dead-letter'; code: string }
+  | { action: 'dead-letter'; code: string; message?: string }
   | { action: 'retry'; retryAfterMs: number }
   | { action: 'rewind'; toSeq: number };
 
 const itemResultSchema = z.discriminatedUnion('result', [
   z.object({ result: z.literal('applied') }),
   z.object({ result: z.literal('duplicate') }),
-  z.object({ result: z.literal('rejected'), code: z.string().min(1) }),
+  z.object({ result: z.literal('rejected'), code: z.string().min(1), message: z.string().optional() }),
   z.object({ result: z.literal('retry-after'), ms: z.number().int().nonnegative() }),
   z.object({ result: z.literal('gap'), expectedSeq: z.number().int().nonnegative() }),
 ]);
@@ -121,7 +121,9 @@ export function classifyItemResult(result: ItemResult): ItemAction {
     case 'duplicate':
       return { action: 'acknowledged', duplicate: true };
     case 'rejected':
-      return { action: 'dead-letter', code: parsed.code };
+      return parsed.message === undefined
+        ? { action: 'dead-letter', code: parsed.code }
+        : { action: 'dead-letter', code: parsed.code, message: parsed.message };
     case 'retry-after':
       return { action: 'retry', retryAfterMs: parsed.ms };
     case 'gap':
