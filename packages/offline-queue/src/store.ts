@@ -24,7 +24,8 @@ export interface OutboxStore {
    * sequence number of its partition. An item whose key is already in the store with the same
    * partition, type and payload is a replay: it is returned as stored and the whole call writes
    * nothing. The same key with a different partition, type or payload is IDEMPOTENCY_CONFLICT.
-   * Resolves with the items as stored, in input order.
+   * Resolves with the items as stored, in input order (new items carry the payload value given,
+   * which is stored as its JSON).
    */
   commit(input: { items?: readonly ItemInput[]; records?: readonly RecordWrite[]; now: number }): Promise<OutboxItem[]>;
 

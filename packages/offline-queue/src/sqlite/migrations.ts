@@ -30,7 +30,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
           blocked_at INTEGER
         );
         CREATE TABLE items (
-          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          id INTEGER PRIMARY KEY,
           key TEXT NOT NULL UNIQUE,
           partition TEXT NOT NULL,
           seq INTEGER,
@@ -55,10 +55,14 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
           dead_seq INTEGER,
           last_error TEXT
         );
-        CREATE UNIQUE INDEX items_partition_seq ON items (partition, seq);
-        CREATE INDEX items_open ON items (partition, seq) WHERE state IN ('pending', 'in-flight');
-        CREATE INDEX items_state ON items (state, id);
+        -- what claims read; unique, so two open items can never share a number
+        CREATE UNIQUE INDEX items_open ON items (partition, seq) WHERE state IN ('pending', 'in-flight');
         CREATE INDEX items_acked_at ON items (acked_at) WHERE state = 'acked';
+        -- an enqueued item takes the partition's next number (see the insert in sqlite-store.ts)
+        CREATE TRIGGER items_next_seq AFTER INSERT ON items BEGIN
+          INSERT INTO partitions (partition, next_seq) VALUES (NEW.partition, NEW.seq + 1)
+          ON CONFLICT (partition) DO UPDATE SET next_seq = excluded.next_seq;
+        END;
         CREATE TABLE records (
           collection TEXT NOT NULL,
           key TEXT NOT NULL,

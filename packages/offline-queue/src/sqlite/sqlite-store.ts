@@ -290,12 +290,15 @@ export class SqliteStore implements OutboxStore {
   private closed = false;
   private lastError: string | undefined;
   private readonly stmt;
+  /** one transaction wrapper for every write (making one per call costs more than the statements) */
+  private readonly transaction: Database.Transaction<(body: () => unknown) => unknown>;
 
   constructor(
     private readonly db: Database.Database,
     private readonly path: string,
     private readonly busyTimeoutMs: number,
   ) {
+    this.transaction = db.transaction((body: () => unknown) => body());
     this.stmt = {
       itemByKey: db.prepare<[string], ItemRow>('SELECT * FROM items WHERE key = ?'),
       partition: db.prepare<[string], PartitionRow>('SELECT * FROM partitions WHERE partition = ?'),
@@ -304,12 +307,20 @@ export class SqliteStore implements OutboxStore {
          ON CONFLICT (partition) DO UPDATE SET next_seq = next_seq + 1
          RETURNING next_seq - 1 AS seq`,
       ),
-      insertItem: db.prepare(
+      // one statement per item: its number comes from the partition counter, which the
+      // items_next_seq trigger moves on; a key already stored inserts nothing and returns no row
+      insertItem: db.prepare<
+        { key: string; partition: string; type: string; payload: string; bytes: number; createdAt: number },
+        { seq: number }
+      >(
         `INSERT INTO items (key, partition, seq, type, payload, bytes, created_at, state)
-         VALUES (@key, @partition, @seq, @type, @payload, @bytes, @createdAt, 'pending')`,
+         VALUES (@key, @partition, COALESCE((SELECT next_seq FROM partitions WHERE partition = @partition), 1),
+                 @type, @payload, @bytes, @createdAt, 'pending')
+         ON CONFLICT (key) DO NOTHING
+         RETURNING seq`,
       ),
-      recordExists: db.prepare<[string, string], { one: number }>(
-        'SELECT 1 AS one FROM records WHERE collection = ? AND key = ?',
+      insertRecord: db.prepare(
+        `INSERT INTO records (collection, key, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (collection, key) DO NOTHING`,
       ),
       putRecord: db.prepare(
         `INSERT INTO records (collection, key, value, updated_at) VALUES (?, ?, ?, ?)
@@ -418,11 +429,12 @@ export class SqliteStore implements OutboxStore {
   /** Runs `body` in an IMMEDIATE transaction; `durable` commits with synchronous=FULL, otherwise NORMAL. */
   private write<T>(doing: string, durable: boolean, body: () => T): Promise<T> {
     return this.read(doing, () => {
-      if (!durable) this.db.pragma('synchronous = NORMAL');
+      if (durable) return this.transaction.immediate(body) as T;
+      this.db.pragma('synchronous = NORMAL');
       try {
-        return this.db.transaction(body).immediate();
+        return this.transaction.immediate(body) as T;
       } finally {
-        if (!durable) this.db.pragma('synchronous = FULL');
+        this.db.pragma('synchronous = FULL');
       }
     });
   }
@@ -461,56 +473,36 @@ export class SqliteStore implements OutboxStore {
     const prepared = prepareCommit(input);
     const now = parseNow(input.now);
     return this.write('committing items and records', true, () => {
-      const existing = prepared.items.map((item) => this.stmt.itemByKey.get(item.key));
-      for (const [index, item] of prepared.items.entries()) {
-        const row = existing[index];
-        if (row !== undefined && (row.partition !== item.partition || row.type !== item.type || row.payload !== item.json)) {
-          const what = row.partition !== item.partition ? 'partition' : row.type !== item.type ? 'type' : 'payload';
-          throw storageError(
-            OutboxErrorCode.IDEMPOTENCY_CONFLICT,
-            `Idempotency key "${item.key}" is already in the outbox with a different ${what}. Use a new key for a new item. Nothing was written.`,
-            { details: { key: item.key } },
-          );
-        }
-      }
-      const replayed = existing.filter((row) => row !== undefined);
-      if (replayed.length > 0) {
-        if (replayed.length < prepared.items.length) {
-          throw storageError(
-            OutboxErrorCode.IDEMPOTENCY_CONFLICT,
-            'This commit mixes items already in the outbox with new ones; commit a replay and new items separately. Nothing was written.',
-            { details: { replayed: replayed.map((row) => row.key) } },
-          );
-        }
-        return replayed.map(toItem);
-      }
-      for (const record of prepared.records) {
-        if (record.mode === 'insert' && this.stmt.recordExists.get(record.collection, record.key) !== undefined) {
-          throw storageError(
-            OutboxErrorCode.RECORD_CONFLICT,
-            `Record "${record.key}" of "${record.collection}" already exists and was written with mode 'insert'. Nothing was written.`,
-            { details: { collection: record.collection, key: record.key } },
-          );
-        }
-      }
       const stored: OutboxItem[] = [];
+      const replayed: ItemRow[] = [];
       for (const item of prepared.items) {
-        const { seq } = this.stmt.nextSeq.get(item.partition)!;
-        this.stmt.insertItem.run({
+        const inserted = this.stmt.insertItem.get({
           key: item.key,
           partition: item.partition,
-          seq,
           type: item.type,
           payload: item.json,
           bytes: item.bytes,
           createdAt: now,
         });
+        if (inserted === undefined) {
+          const row = this.stmt.itemByKey.get(item.key)!;
+          if (row.partition !== item.partition || row.type !== item.type || row.payload !== item.json) {
+            const what = row.partition !== item.partition ? 'partition' : row.type !== item.type ? 'type' : 'payload';
+            throw storageError(
+              OutboxErrorCode.IDEMPOTENCY_CONFLICT,
+              `Idempotency key "${item.key}" is already in the outbox with a different ${what}. Use a new key for a new item. Nothing was written.`,
+              { details: { key: item.key } },
+            );
+          }
+          replayed.push(row);
+          continue;
+        }
         stored.push({
           key: item.key,
           partition: item.partition,
-          seq,
+          seq: inserted.seq,
           type: item.type,
-          payload: JSON.parse(item.json) as JsonValue,
+          payload: item.payload,
           bytes: item.bytes,
           createdAt: now,
           state: 'pending',
@@ -522,9 +514,29 @@ export class SqliteStore implements OutboxStore {
           lastError: undefined,
         });
       }
+      if (replayed.length > 0) {
+        // a replay writes nothing: throwing rolls back the new items of a mixed commit
+        if (stored.length > 0) {
+          throw storageError(
+            OutboxErrorCode.IDEMPOTENCY_CONFLICT,
+            'This commit mixes items already in the outbox with new ones; commit a replay and new items separately. Nothing was written.',
+            { details: { replayed: replayed.map((row) => row.key) } },
+          );
+        }
+        return replayed.map(toItem);
+      }
       for (const record of prepared.records) {
-        if (record.mode === 'delete') this.stmt.deleteRecord.run(record.collection, record.key);
-        else this.stmt.putRecord.run(record.collection, record.key, record.json, now);
+        if (record.mode === 'delete') {
+          this.stmt.deleteRecord.run(record.collection, record.key);
+        } else if (record.mode === 'put') {
+          this.stmt.putRecord.run(record.collection, record.key, record.json, now);
+        } else if (this.stmt.insertRecord.run(record.collection, record.key, record.json, now).changes === 0) {
+          throw storageError(
+            OutboxErrorCode.RECORD_CONFLICT,
+            `Record "${record.key}" of "${record.collection}" already exists and was written with mode 'insert'. Nothing was written.`,
+            { details: { collection: record.collection, key: record.key } },
+          );
+        }
       }
       return stored;
     });
