@@ -32,7 +32,8 @@ export interface OutboxStore {
   /**
    * Leases the next items to send: for each partition that is not blocked and has nothing
    * in flight under a live lease, its open items from the lowest sequence number on, in order,
-   * while they are due (`notBefore <= now`). Partitions whose oldest open item is oldest go first.
+   * while they are due (`notBefore <= now`). Partitions go in the order of the createdAt of their
+   * lowest-numbered open item, oldest first.
    * At least one item is returned if any is due, even when it alone exceeds `maxBytes`.
    * Leased items become `in-flight` with attempts + 1. A lease that has run out, or that was taken
    * at a time later than `now` (the clock went back), no longer holds its items. An item whose
@@ -62,7 +63,7 @@ export interface OutboxStore {
    * Renumbers the partition's open items, in order, from `nextSeq`, and continues the partition
    * from there; clears a block. Used after a wiped or replaced store, when the server already holds
    * sequence numbers this store issued again. `nextSeq` must be above every number the partition's
-   * acked and dead items hold (VALIDATION_FAILED otherwise).
+   * acked and dead items hold, and above what was pruned (VALIDATION_FAILED otherwise).
    */
   rebasePartition(input: { partition: string; nextSeq: number; now: number }): Promise<void>;
 
@@ -168,7 +169,7 @@ export interface StoreStats {
   inFlight: number;
   dead: number;
   acked: number;
-  /** createdAt of the oldest open item */
+  /** createdAt of the oldest open item (a store may look only at the head of each partition: that differs only after a dead letter is retried) */
   oldestOpenAt: number | undefined;
   /** payload bytes of open items */
   openBytes: number;

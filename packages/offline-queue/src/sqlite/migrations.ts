@@ -25,6 +25,11 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
           partition TEXT PRIMARY KEY,
           next_seq INTEGER NOT NULL,
           pruned_through INTEGER NOT NULL DEFAULT 0,
+          -- running totals kept by the triggers below, so metrics never read the queue itself
+          open_count INTEGER NOT NULL DEFAULT 0,
+          open_bytes INTEGER NOT NULL DEFAULT 0,
+          dead_count INTEGER NOT NULL DEFAULT 0,
+          acked_count INTEGER NOT NULL DEFAULT 0,
           blocked_code TEXT,
           blocked_message TEXT,
           blocked_at INTEGER
@@ -58,10 +63,30 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
         -- what claims read; unique, so two open items can never share a number
         CREATE UNIQUE INDEX items_open ON items (partition, seq) WHERE state IN ('pending', 'in-flight');
         CREATE INDEX items_acked_at ON items (acked_at) WHERE state = 'acked';
+        CREATE INDEX items_in_flight ON items (partition) WHERE state = 'in-flight';
         -- an enqueued item takes the partition's next number (see the insert in sqlite-store.ts)
+        -- and the partition's totals follow every change of state
         CREATE TRIGGER items_next_seq AFTER INSERT ON items BEGIN
-          INSERT INTO partitions (partition, next_seq) VALUES (NEW.partition, NEW.seq + 1)
-          ON CONFLICT (partition) DO UPDATE SET next_seq = excluded.next_seq;
+          INSERT INTO partitions (partition, next_seq, open_count, open_bytes) VALUES (NEW.partition, NEW.seq + 1, 1, NEW.bytes)
+          ON CONFLICT (partition) DO UPDATE SET
+            next_seq = excluded.next_seq, open_count = open_count + 1, open_bytes = open_bytes + excluded.open_bytes;
+        END;
+        CREATE TRIGGER items_totals AFTER UPDATE OF state ON items
+        WHEN NOT (OLD.state IN ('pending', 'in-flight') AND NEW.state IN ('pending', 'in-flight')) BEGIN
+          UPDATE partitions SET
+            open_count = open_count + (NEW.state IN ('pending', 'in-flight')) - (OLD.state IN ('pending', 'in-flight')),
+            open_bytes = open_bytes + NEW.bytes * (NEW.state IN ('pending', 'in-flight')) - OLD.bytes * (OLD.state IN ('pending', 'in-flight')),
+            dead_count = dead_count + (NEW.state = 'dead') - (OLD.state = 'dead'),
+            acked_count = acked_count + (NEW.state = 'acked') - (OLD.state = 'acked')
+          WHERE partition = NEW.partition;
+        END;
+        CREATE TRIGGER items_removed AFTER DELETE ON items BEGIN
+          UPDATE partitions SET
+            open_count = open_count - (OLD.state IN ('pending', 'in-flight')),
+            open_bytes = open_bytes - OLD.bytes * (OLD.state IN ('pending', 'in-flight')),
+            dead_count = dead_count - (OLD.state = 'dead'),
+            acked_count = acked_count - (OLD.state = 'acked')
+          WHERE partition = OLD.partition;
         END;
         CREATE TABLE records (
           collection TEXT NOT NULL,

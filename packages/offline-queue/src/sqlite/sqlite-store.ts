@@ -81,6 +81,10 @@ interface PartitionRow {
   partition: string;
   next_seq: number;
   pruned_through: number;
+  open_count: number;
+  open_bytes: number;
+  dead_count: number;
+  acked_count: number;
   blocked_code: string | null;
   blocked_message: string | null;
   blocked_at: number | null;
@@ -331,6 +335,9 @@ export class SqliteStore implements OutboxStore {
         'SELECT * FROM records WHERE collection = ? AND key = ?',
       ),
       partitions: db.prepare<[], PartitionRow>('SELECT * FROM partitions ORDER BY partition'),
+      headCreatedAt: db.prepare<[string], { created_at: number }>(
+        `SELECT created_at FROM items WHERE partition = ? AND state IN ('pending', 'in-flight') ORDER BY seq LIMIT 1`,
+      ),
       head: db.prepare<[string], ItemRow>(
         `SELECT * FROM items WHERE partition = ? AND state IN ('pending', 'in-flight') ORDER BY seq LIMIT 1`,
       ),
@@ -387,20 +394,19 @@ export class SqliteStore implements OutboxStore {
         `INSERT INTO partitions (partition, next_seq) VALUES (@partition, @next)
          ON CONFLICT (partition) DO UPDATE SET next_seq = @next, blocked_code = NULL, blocked_message = NULL, blocked_at = NULL`,
       ),
-      counts: db.prepare<
-        { now: number },
-        { pending: number; in_flight: number; dead: number; acked: number; oldest: number | null; bytes: number | null }
-      >(
-        `SELECT
-           COALESCE(SUM(state = 'pending' OR (state = 'in-flight' AND NOT (lease_at <= @now AND @now < lease_until))), 0) AS pending,
-           COALESCE(SUM(state = 'in-flight' AND lease_at <= @now AND @now < lease_until), 0) AS in_flight,
-           COALESCE(SUM(state = 'dead'), 0) AS dead,
-           COALESCE(SUM(state = 'acked'), 0) AS acked,
-           MIN(CASE WHEN state IN ('pending', 'in-flight') THEN created_at END) AS oldest,
-           SUM(CASE WHEN state IN ('pending', 'in-flight') THEN bytes ELSE 0 END) AS bytes
-         FROM items`,
+      totals: db.prepare<[], { open: number; bytes: number; dead: number; acked: number; blocked: number }>(
+        `SELECT COALESCE(SUM(open_count), 0) AS open, COALESCE(SUM(open_bytes), 0) AS bytes, COALESCE(SUM(dead_count), 0) AS dead,
+                COALESCE(SUM(acked_count), 0) AS acked, COUNT(blocked_code) AS blocked
+         FROM partitions`,
       ),
-      blockedCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM partitions WHERE blocked_code IS NOT NULL'),
+      inFlight: db.prepare<{ now: number }, { n: number }>(
+        `SELECT COUNT(*) AS n FROM items INDEXED BY items_in_flight
+         WHERE state = 'in-flight' AND lease_at <= @now AND @now < lease_until`,
+      ),
+      liveLease: db.prepare<{ partition: string; now: number }, { one: number }>(
+        `SELECT 1 AS one FROM items INDEXED BY items_in_flight
+         WHERE partition = @partition AND state = 'in-flight' AND lease_at <= @now AND @now < lease_until LIMIT 1`,
+      ),
       deadByKey: db.prepare<[string], ItemRow>(`SELECT * FROM items WHERE key = ? AND state = 'dead'`),
       allDead: db.prepare<[], ItemRow>(`SELECT * FROM items WHERE state = 'dead' ORDER BY id`),
       revive: db.prepare(
@@ -549,11 +555,11 @@ export class SqliteStore implements OutboxStore {
       const due = (row: ItemRow) => row.not_before <= now || row.not_before - now > req.horizonMs;
       const heads: ItemRow[] = [];
       for (const partition of this.stmt.partitions.all()) {
-        if (partition.blocked_code !== null) continue;
+        if (partition.blocked_code !== null || partition.open_count === 0) continue;
+        // one lease at a time per partition, wherever in the partition it is
+        if (this.stmt.liveLease.get({ partition: partition.partition, now }) !== undefined) continue;
         const head = this.stmt.head.get(partition.partition);
-        if (head === undefined) continue;
-        if (head.state === 'in-flight' && holds(head.lease_at, head.lease_until, now)) continue;
-        if (!due(head)) continue;
+        if (head === undefined || !due(head)) continue;
         heads.push(head);
       }
       heads.sort((a, b) => a.created_at - b.created_at || a.id - b.id);
@@ -676,15 +682,23 @@ export class SqliteStore implements OutboxStore {
   async stats(now: number): Promise<StoreStats> {
     const at = parseNow(now);
     return this.read('counting items', () => {
-      const c = this.stmt.counts.get({ now: at })!;
+      const totals = this.stmt.totals.get()!;
+      const inFlight = this.stmt.inFlight.get({ now: at })!.n;
+      // the oldest open item is at the head of its partition (numbers follow enqueue order)
+      let oldest: number | undefined;
+      for (const partition of this.stmt.partitions.all()) {
+        if (partition.open_count === 0) continue;
+        const head = this.stmt.headCreatedAt.get(partition.partition);
+        if (head !== undefined && (oldest === undefined || head.created_at < oldest)) oldest = head.created_at;
+      }
       return {
-        pending: c.pending,
-        inFlight: c.in_flight,
-        dead: c.dead,
-        acked: c.acked,
-        oldestOpenAt: opt(c.oldest),
-        openBytes: c.bytes ?? 0,
-        blockedPartitions: this.stmt.blockedCount.get()!.n,
+        pending: totals.open - inFlight,
+        inFlight,
+        dead: totals.dead,
+        acked: totals.acked,
+        oldestOpenAt: oldest,
+        openBytes: totals.bytes,
+        blockedPartitions: totals.blocked,
       };
     });
   }

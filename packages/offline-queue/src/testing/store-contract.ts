@@ -243,6 +243,15 @@ export const storeContractCases: readonly StoreContractCase[] = [
     equal((await claimAll(store, T0 + 2, 'f3')).items, [], 'nothing left to claim');
   }),
 
+  contractCase('claim: a partition with a live lease anywhere in it is skipped', async (store) => {
+    await store.commit({ items: [sale('a1'), sale('a2'), sale('a3')], now: T0 });
+    const claim = await store.claim({ owner: 'f', now: T0, leaseMs: LEASE, maxItems: 2, maxBytes: 1_000_000 });
+    equal(keys(claim.items), ['a1', 'a2'], 'leased');
+    await store.settle({ leaseId: claim.leaseId, now: T0, settlements: [{ key: 'a1', outcome: 'retry', notBefore: 0 }] });
+    equal((await claimAll(store, T0 + 1, 'g')).items, [], 'a2 is still leased: the partition waits');
+    equal(keys((await claimAll(store, T0 + LEASE, 'g')).items), ['a1', 'a2', 'a3'], 'after the lease runs out');
+  }),
+
   contractCase('claim: an expired lease returns its items, attempts count up', async (store) => {
     await store.commit({ items: [sale('a1'), sale('a2')], now: T0 });
     const first = await claimAll(store, T0, 'crashed');
@@ -523,6 +532,67 @@ export const storeContractCases: readonly StoreContractCase[] = [
       { pending: 1, inFlight: 1, dead: 0, acked: 0, oldestOpenAt: T0, openBytes: a1!.bytes + a2!.bytes, blockedPartitions: 0 },
       'one leased',
     );
+  }),
+
+  contractCase('stats: the totals follow every kind of change', async (store) => {
+    const check = async (now: number, what: string) => {
+      const items = await store.listItems({ state: 'all', limit: 10_000 });
+      const open = items.filter((i) => i.state === 'pending' || i.state === 'in-flight');
+      const live = open.filter((i) => i.state === 'in-flight' && i.lease !== undefined && now < i.lease.until);
+      const stats = await store.stats(now);
+      equal(
+        [stats.pending, stats.inFlight, stats.dead, stats.acked, stats.openBytes],
+        [
+          open.length - live.length,
+          live.length,
+          items.filter((i) => i.state === 'dead').length,
+          items.filter((i) => i.state === 'acked').length,
+          open.reduce((sum, i) => sum + i.bytes, 0),
+        ],
+        `stats after ${what}`,
+      );
+    };
+    const big = { blob: 'x'.repeat(300) };
+    await store.commit({ items: ['a1', 'a2', 'a3', 'a4', 'a5'].map((k) => sale(k, 'till-1', big)), now: T0 });
+    await store.commit({ items: [sale('b1', 'p2'), sale('b2', 'p2')], now: T0 });
+    await check(T0, 'commits');
+    let claim = await store.claim({ owner: 'f', now: T0, leaseMs: LEASE, maxItems: 4, maxBytes: 1_000_000 });
+    await check(T0, 'a claim');
+    await store.settle({
+      leaseId: claim.leaseId,
+      now: T0,
+      settlements: [
+        { key: 'a1', outcome: 'acked', result: 'applied' },
+        { key: 'a2', outcome: 'dead', code: 'R', source: 'item' },
+        { key: 'a3', outcome: 'acked', result: 'duplicate' },
+        { key: 'a4', outcome: 'retry', notBefore: 0 },
+      ],
+    });
+    await check(T0, 'settling');
+    claim = await store.claim({ owner: 'f', now: T0, leaseMs: LEASE, maxItems: 1, maxBytes: 1_000_000 });
+    await store.settle({
+      leaseId: claim.leaseId,
+      now: T0,
+      settlements: [{ key: claim.items[0]!.key, outcome: 'dead', code: 'HTTP_GONE', source: 'request' }],
+    });
+    await check(T0, 'a request-level dead letter');
+    await store.rewind({ partition: 'till-1', fromSeq: 1, now: T0 });
+    await check(T0, 'a rewind');
+    claim = await claimAll(store, T0);
+    await store.settle({
+      leaseId: claim.leaseId,
+      now: T0,
+      settlements: claim.items.map((i) => ({ key: i.key, outcome: 'acked' as const, result: 'applied' as const })),
+    });
+    await check(T0, 'acknowledging everything');
+    await store.retryDeadLetters({ keys: 'all', now: T0 });
+    await check(T0, 'retrying dead letters');
+    await store.pruneAcked({ before: T0 + 1, limit: 3 });
+    await check(T0, 'pruning');
+    await store.rebasePartition({ partition: 'till-1', nextSeq: 900, now: T0 });
+    await check(T0, 'a rebase');
+    await store.claim({ owner: 'f', now: T0, leaseMs: LEASE, maxItems: 10, maxBytes: 1_000_000 });
+    await check(T0 + LEASE, 'leases running out');
   }),
 
   contractCase('pruneAcked: only acknowledged items older than the cut, within the limit', async (store) => {

@@ -1,0 +1,241 @@
+import { accessSync, constants } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { build } from 'esbuild';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import type { PageCallResult } from './page-api';
+
+// Runs browser tests in real headless Chromium: bundle a browser entry from source with esbuild,
+// serve it from http://127.0.0.1 (an http origin for IndexedDB, and a secure context, so Web Locks
+// and navigator.storage are there), and call the functions the page exposes (see page-api.ts) from
+// vitest through page.evaluate. One harness per test file: start it in beforeAll, close it in afterAll.
+
+/** Debian's Chromium; CHROMIUM_PATH overrides it. Browsers are never downloaded. */
+export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/** The Chromium executable to run; throws (so browser tests fail, not skip) when it is not there. */
+export function chromiumPath(): string {
+  const fromEnv = process.env.CHROMIUM_PATH;
+  const path = fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_CHROMIUM_PATH;
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    throw new Error(
+      `No Chromium at ${path}: the browser tests need a real Chromium. Install Debian's chromium (apt-get install -y chromium), ` +
+        'or point CHROMIUM_PATH at a Chromium executable.',
+    );
+  }
+  return path;
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS] });
+}
+
+/**
+ * Bundles a browser entry (TypeScript, from source) into one ES module in memory. Sibling packages
+ * resolve through the `@tillkit/source` export condition, so nothing needs building first.
+ */
+export async function bundle(entryFile: string): Promise<string> {
+  const result = await build({
+    entryPoints: [entryFile],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['@tillkit/source'],
+    sourcemap: 'inline',
+    logLevel: 'silent',
+  });
+  const output = result.outputFiles[0];
+  if (output === undefined) throw new Error(`esbuild produced no output for ${entryFile}`);
+  return output.text;
+}
+
+export interface ServedFile {
+  contentType: string;
+  body: string;
+}
+
+export interface FileServer {
+  /** for example http://127.0.0.1:40123 */
+  origin: string;
+  close(): Promise<void>;
+}
+
+/** Serves fixed files on 127.0.0.1 (a free port); anything else is 404. */
+export async function serveFiles(files: Readonly<Record<string, ServedFile>>): Promise<FileServer> {
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    const file = files[path];
+    if (file === undefined) {
+      response.writeHead(path === '/favicon.ico' ? 204 : 404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': file.contentType, 'cache-control': 'no-store' }).end(file.body);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const PAGE_HTML =
+  '<!doctype html><html><head><meta charset="utf-8"><title>tillkit browser test</title></head><body><script type="module" src="/entry.js"></script></body></html>';
+
+export interface BrowserHarness {
+  browser: Browser;
+  /** one browser context: its pages are tabs of one origin, sharing IndexedDB, Web Locks and storage */
+  context: BrowserContext;
+  /** the origin the test page is served from */
+  origin: string;
+  /** opens a tab on the test page and waits until the entry has exposed its API */
+  openPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** Bundles `entryFile`, serves it and launches Chromium. */
+export async function startBrowserHarness(options: { entryFile: string }): Promise<BrowserHarness> {
+  chromiumPath(); // fail first, and clearly, when there is no browser
+  const script = await bundle(options.entryFile);
+  const browser = await launchChromium();
+  let server: FileServer | undefined;
+  try {
+    server = await serveFiles({
+      '/': { contentType: 'text/html; charset=utf-8', body: PAGE_HTML },
+      '/entry.js': { contentType: 'text/javascript; charset=utf-8', body: script },
+    });
+    const context = await browser.newContext();
+    const origin = server.origin;
+    const served = server;
+    return {
+      browser,
+      context,
+      origin,
+      openPage: () => openTestPage(context, `${origin}/`),
+      async close() {
+        await context.close().catch(() => undefined);
+        await browser.close();
+        await served.close();
+      },
+    };
+  } catch (error) {
+    await browser.close();
+    await server?.close();
+    throw error;
+  }
+}
+
+/** Opens `url` in a new tab of `context` and waits for the page API (page-api.ts `exposeApi`). */
+export async function openTestPage(context: BrowserContext, url: string, timeoutMs = 15_000): Promise<Page> {
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  try {
+    await page.goto(url);
+    await page.waitForFunction(() => (globalThis as { __tillkitReady?: boolean }).__tillkitReady === true, undefined, {
+      timeout: timeoutMs,
+    });
+  } catch (error) {
+    await page.close().catch(() => undefined);
+    throw new Error(
+      `The test page at ${url} did not start: ${error instanceof Error ? error.message : String(error)}\n${problems.join('\n')}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return page;
+}
+
+export interface HarnessForTests {
+  /** the started harness; throws why it could not start (so every test fails with that reason) */
+  harness(): BrowserHarness;
+  /** the first tab, opened on the test page */
+  page(): Page;
+}
+
+/**
+ * Starts a harness for the tests of one file (beforeAll) and closes it after them (afterAll). When
+ * it cannot start (no Chromium, a bundling error), each test fails with the reason, none is skipped.
+ */
+export function useBrowserHarness(options: { entryFile: string; startTimeoutMs?: number }): HarnessForTests {
+  let started: { harness: BrowserHarness; page: Page } | undefined;
+  let failure: Error | undefined;
+  beforeAll(async () => {
+    let harness: BrowserHarness | undefined;
+    try {
+      harness = await startBrowserHarness(options);
+      started = { harness, page: await harness.openPage() };
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+      await harness?.close();
+    }
+  }, options.startTimeoutMs ?? 60_000);
+  afterAll(async () => {
+    await started?.harness.close();
+  });
+  const get = () => {
+    if (started === undefined) throw failure ?? new Error('The browser harness is used before its beforeAll ran.');
+    return started;
+  };
+  return { harness: () => get().harness, page: () => get().page };
+}
+
+/** An error thrown inside the page, with its tillkit `code` when it had one. */
+export class PageError extends Error {
+  override readonly name = 'PageError';
+  readonly code: string | undefined;
+  readonly errorName: string;
+  constructor(call: string, error: { name: string; message: string; code?: string | undefined; stack?: string | undefined }) {
+    super(`${call} failed in the browser: ${error.name}${error.code === undefined ? '' : ` ${error.code}`}: ${error.message}`);
+    this.code = error.code;
+    this.errorName = error.name;
+    if (error.stack !== undefined) this.stack = `${this.name}: ${this.message}\n--- in the page ---\n${error.stack}`;
+  }
+}
+
+type ApiFunction = (...args: never[]) => unknown;
+
+/** Calls `name` of the API the page exposed; an error thrown there is thrown here as a PageError. */
+export async function callPage<Api extends Record<string, ApiFunction>, K extends keyof Api & string>(
+  page: Page,
+  name: K,
+  ...args: Parameters<Api[K]>
+): Promise<Awaited<ReturnType<Api[K]>>> {
+  const result = await page.evaluate(
+    ([fn, fnArgs]) =>
+      (globalThis as unknown as { __tillkitCall: (name: string, args: unknown[]) => Promise<PageCallResult> }).__tillkitCall(
+        fn,
+        fnArgs,
+      ),
+    [name, args] as const,
+  );
+  if (!result.ok) throw new PageError(name, result.error);
+  return result.value as Awaited<ReturnType<Api[K]>>;
+}
