@@ -158,7 +158,8 @@ export interface PreparedItem {
   /** the payload as given (commit returns it rather than parsing its JSON again) */
   payload: JsonValue;
   json: string;
-  bytes: number;
+  /** UTF-8 size of json */
+  readonly bytes: number;
 }
 
 export type PreparedRecord =
@@ -273,13 +274,17 @@ export function prepareCommit(input: { items?: readonly ItemInput[]; records?: r
     }
     keys.add(item.key);
     const json = encodeJson(item.payload, `payload of item "${item.key}"`);
+    let bytes: number | undefined;
     return {
       key: item.key,
       partition: item.partition,
       type: item.type,
       payload: item.payload as JsonValue,
       json,
-      bytes: utf8Length(json),
+      // counted when asked for: a store that measures natively (SQLite) never pays for it
+      get bytes() {
+        return (bytes ??= utf8Length(json));
+      },
     };
   });
   const recordKeys = new Set<string>();

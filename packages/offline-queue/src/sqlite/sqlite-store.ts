@@ -314,14 +314,14 @@ export class SqliteStore implements OutboxStore {
       // one statement per item: its number comes from the partition counter, which the
       // items_next_seq trigger moves on; a key already stored inserts nothing and returns no row
       insertItem: db.prepare<
-        { key: string; partition: string; type: string; payload: string; bytes: number; createdAt: number },
-        { seq: number }
+        { key: string; partition: string; type: string; payload: string; createdAt: number },
+        { seq: number; bytes: number }
       >(
         `INSERT INTO items (key, partition, seq, type, payload, bytes, created_at, state)
          VALUES (@key, @partition, COALESCE((SELECT next_seq FROM partitions WHERE partition = @partition), 1),
-                 @type, @payload, @bytes, @createdAt, 'pending')
+                 @type, @payload, length(CAST(@payload AS BLOB)), @createdAt, 'pending')
          ON CONFLICT (key) DO NOTHING
-         RETURNING seq`,
+         RETURNING seq, bytes`,
       ),
       insertRecord: db.prepare(
         `INSERT INTO records (collection, key, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (collection, key) DO NOTHING`,
@@ -487,7 +487,6 @@ export class SqliteStore implements OutboxStore {
           partition: item.partition,
           type: item.type,
           payload: item.json,
-          bytes: item.bytes,
           createdAt: now,
         });
         if (inserted === undefined) {
@@ -509,7 +508,7 @@ export class SqliteStore implements OutboxStore {
           seq: inserted.seq,
           type: item.type,
           payload: item.payload,
-          bytes: item.bytes,
+          bytes: inserted.bytes,
           createdAt: now,
           state: 'pending',
           attempts: 0,
