@@ -12,5 +12,8 @@ describe('npm run demo', () => {
     expect(run.stdout).toContain('Demo passed: every step checked out.');
     expect(run.stdout).not.toContain('✗');
     expect(run.stdout).toMatch(/Z report #1/);
+    expect(run.stdout).toMatch(/12 sales rung offline/);
+    expect(run.stdout).toMatch(/failed over eu-primary -> eu-secondary/);
+    expect(run.stdout).toMatch(/the cloud holds 18 entries, each exactly once/);
   });
 });

@@ -1,8 +1,9 @@
 /**
- * The reference till demo: one shop day in a Zürich café-shop, with @tillkit/core and
- * @tillkit/devices (a receipt printer emulated on a real TCP port); the offline queue and sync
- * packages join later. Every step is checked; the process exits
- * non-zero if any check fails. Run it with `npm run demo` from the repository root.
+ * The reference till demo: one shop day in a Zürich café-shop, with @tillkit/core,
+ * @tillkit/devices (a receipt printer emulated on a real TCP port) and @tillkit/offline-queue (every
+ * journal entry in a durable outbox, delivered to a reference server on loopback through a network
+ * outage and a dead primary endpoint). Every step is checked; the process exits non-zero if any
+ * check fails. Run it with `npm run demo` from the repository root.
  */
 import {
   addLine,
@@ -32,6 +33,7 @@ import {
   type TillState,
 } from '@tillkit/core';
 import { printerDemo } from './printer-demo';
+import { TillSync } from './sync-demo';
 
 const WIDTH = 42;
 const CURRENCY = 'CHF';
@@ -70,15 +72,26 @@ function show(doc: ReceiptDocument | string): void {
   console.log(`  └${rule}┘`);
 }
 
-function keep<T extends { till: TillState; entry: JournalEntry }>(result: T): T {
+function note(text: string): void {
+  console.log(`  ${text}`);
+}
+
+const TILL_ID = 'zh-lindenhof-1';
+const sync = await TillSync.start(TILL_ID, { step, check, note });
+
+/** Keeps a journal entry: in the local journal, and durably in the outbox (with its sale, if any). */
+async function keep<T extends { till: TillState; entry: JournalEntry; transaction?: CompletedTransaction }>(
+  result: T,
+): Promise<T> {
   journal.push(result.entry);
+  await sync.record(result.entry, result.transaction);
   return result;
 }
 
 // -- Morning: open the till and count the float ----------------------------------------------
 step('Open the till: count the float by denomination');
-let till = createTill({ tillId: 'zh-lindenhof-1', currency: CURRENCY });
-({ till } = keep(
+let till = createTill({ tillId: TILL_ID, currency: CURRENCY });
+({ till } = await keep(
   openSession(till, {
     id: 'shift-2026-03-02',
     at: at(),
@@ -119,7 +132,7 @@ console.log(`  total due ${chf(due)}; the customer pays ${chf(2000)} by card and
 sale = addTender(sale, { type: 'card', amount: 2000, reference: 'AUTH 551203' }, { at: at() });
 const cashDue = getSettlement(sale).remaining;
 sale = addTender(sale, { type: 'cash', amount: 5000 }, { at: at() });
-const first = keep(completeSale(sale, till, { at: at() }));
+const first = await keep(completeSale(sale, till, { at: at() }));
 till = first.till;
 const tx1 = first.transaction;
 check(
@@ -141,12 +154,12 @@ check(
 
 // -- Paid-out and a second sale -----------------------------------------------------------------
 step('A paid-out and a quick cash sale');
-({ till } = keep(paidOut(till, { amount: 1250, reason: 'Milk from the dairy', at: at(40), operator: 'Mia' })));
+({ till } = await keep(paidOut(till, { amount: 1250, reason: 'Milk from the dairy', at: at(40), operator: 'Mia' })));
 let sale2 = openSale({ tillId: till.tillId, currency: CURRENCY, taxes: TAXES, operator: 'Mia', at: at() });
 sale2 = addLine(sale2, { id: 'l1', name: 'Espresso', unitPrice: 420, quantity: 1, taxIds: ['mwst81'] });
 sale2 = addLine(sale2, { id: 'l2', name: 'Mineral water', unitPrice: 383, quantity: 1, taxIds: ['mwst81'] });
 sale2 = addTender(sale2, { type: 'cash', amount: 1000 }, { at: at() });
-const second = keep(completeSale(sale2, till, { at: at() }));
+const second = await keep(completeSale(sale2, till, { at: at() }));
 till = second.till;
 check(
   `CHF 8.03 in cash is paid as ${chf(second.transaction.amountDue)} (adjustment ${chf(second.transaction.cashRounding)})`,
@@ -173,7 +186,7 @@ let ret = openReturn({
   at: at(90),
 });
 ret = addTender(ret, { type: 'cash' }, { at: at() });
-const refund = keep(completeSale(ret, till, { at: at() }));
+const refund = await keep(completeSale(ret, till, { at: at() }));
 till = refund.till;
 const returned: CompletedTransaction = refund.transaction;
 const soldCappuccino = tx1.priced.lines[0]!;
@@ -196,6 +209,33 @@ try {
 }
 show(buildReceipt(returned, { locale: LOCALE, timeZone: TIME_ZONE, header }));
 
+// -- The cloud: an outage, sales go on, the primary dies, failover and drain ----------------------
+await sync.online();
+await sync.outage(async () => {
+  // the lunch rush, offline: twelve quick sales, each one durable before the next customer
+  const menu = [
+    { name: 'Espresso', unitPrice: 420 },
+    { name: 'Cappuccino', unitPrice: 550 },
+    { name: 'Gipfeli', unitPrice: 290, tax: 'mwst26' },
+    { name: 'Birchermüesli', unitPrice: 790, tax: 'mwst26' },
+  ];
+  for (let n = 0; n < 12; n++) {
+    const item = menu[n % menu.length]!;
+    let quick = openSale({ tillId: till.tillId, currency: CURRENCY, taxes: TAXES, operator: 'Mia', at: at() });
+    quick = addLine(quick, {
+      id: 'l1',
+      name: item.name,
+      unitPrice: item.unitPrice,
+      quantity: 1 + (n % 2),
+      taxIds: [item.tax ?? 'mwst81'],
+    });
+    quick = addTender(quick, n % 3 === 0 ? { type: 'card', reference: `AUTH ${600_000 + n}` } : { type: 'cash' }, { at: at() });
+    ({ till } = await keep(completeSale(quick, till, { at: at() })));
+  }
+  return 12;
+});
+await sync.failover();
+
 // -- X report mid-shift, then close with the count -------------------------------------------------
 step('X report (mid-shift)');
 const x = buildReport(journal, { kind: 'X', sessionId: 'shift-2026-03-02', at: at() });
@@ -203,7 +243,7 @@ show(buildReportDocument(x, { locale: LOCALE }));
 
 step('Close the shift: count the drawer, Z report');
 const counted = x.expectedCash - 5; // five rappen short
-const closed = keep(closeSession(till, { at: at(300), operator: 'Mia', counted, entries: journal }));
+const closed = await keep(closeSession(till, { at: at(300), operator: 'Mia', counted, entries: journal }));
 till = closed.till;
 check(
   `Z report #${closed.report.zNumber}: expected ${chf(closed.report.expectedCash)}, counted ${chf(counted)}, short ${chf(closed.report.overShort ?? 0)}`,
@@ -213,6 +253,9 @@ check('X and Z agree on the totals', closed.report.total === x.total && closed.r
 show(buildReportDocument(closed.report, { locale: LOCALE }));
 
 // -- The journal -------------------------------------------------------------------------------------
+await sync.finish(journal);
+await sync.close();
+
 step('Verify the hash-chained journal');
 const verified = verifyChain(journal);
 check(`${journal.length} entries chain from the genesis hash to ${till.journal.hash.slice(0, 16)}…`, verified.ok);

@@ -126,3 +126,34 @@ describe('createCircuitBreaker', () => {
     expect(call).toThrow(expect.objectContaining({ code: ErrorCode.VALIDATION_FAILED }) as Error);
   });
 });
+
+describe('recordProbe (active health probes)', () => {
+  it('a healthy probe turns an open breaker half-open at once, counting as its first success', () => {
+    const { breaker, states } = setup({ failureThreshold: 1, openMs: 30_000, closeAfterSuccesses: 2 });
+    breaker.recordFailure();
+    expect(breaker.state()).toBe('open');
+    breaker.recordProbe(true);
+    expect(breaker.state()).toBe('half-open');
+    expect(breaker.canAttempt()).toBe(true);
+    breaker.recordSuccess();
+    expect(breaker.state()).toBe('closed');
+    expect(states).toEqual(['closed', 'open', 'half-open', 'closed']);
+  });
+
+  it('closes on a healthy probe when one success is enough, and an unhealthy probe counts as a failure', () => {
+    const { breaker } = setup({ failureThreshold: 2, closeAfterSuccesses: 1 });
+    breaker.recordProbe(false);
+    expect(breaker.state()).toBe('closed');
+    breaker.recordProbe(false);
+    expect(breaker.state()).toBe('open');
+    breaker.recordProbe(true);
+    expect(breaker.state()).toBe('closed');
+  });
+
+  it('a late success of a request (not a probe) still cannot close an open breaker', () => {
+    const { breaker } = setup({ failureThreshold: 1, openMs: 30_000 });
+    breaker.recordFailure();
+    breaker.recordSuccess();
+    expect(breaker.state()).toBe('open');
+  });
+});

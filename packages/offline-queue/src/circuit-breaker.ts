@@ -26,6 +26,12 @@ export interface CircuitBreaker {
   canAttempt(): boolean;
   recordSuccess(): void;
   recordFailure(): void;
+  /**
+   * The result of an active health probe: fresh evidence, unlike a late answer to a request started
+   * before the breaker opened. A healthy probe turns an open breaker half-open at once (counting as
+   * its first success) instead of waiting out openMs; an unhealthy one counts as a failure.
+   */
+  recordProbe(healthy: boolean): void;
   /** the current state (an open breaker whose openMs has passed reports, and becomes, half-open) */
   state(): CircuitState;
   /**
@@ -118,6 +124,28 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
         case 'half-open':
           set({ status: 'open', since: clock.now() });
           return;
+      }
+    },
+    recordProbe(healthy) {
+      tick();
+      if (!healthy) {
+        this.recordFailure();
+        return;
+      }
+      switch (internal.status) {
+        case 'closed':
+          internal = { status: 'closed', failures: 0 };
+          return;
+        case 'open':
+          if (opts.closeAfterSuccesses <= 1) set({ status: 'closed', failures: 0 });
+          else set({ status: 'half-open', outstanding: 0, successes: 1 });
+          return;
+        case 'half-open': {
+          const successes = internal.successes + 1;
+          if (successes >= opts.closeAfterSuccesses) set({ status: 'closed', failures: 0 });
+          else internal = { ...internal, successes };
+          return;
+        }
       }
     },
     state() {

@@ -208,3 +208,17 @@ describe('stateOf', () => {
     expect(() => selector.stateOf('tertiary')).toThrow(ValidationError);
   });
 });
+
+describe('probes and open breakers', () => {
+  it('a healthy probe of an open endpoint lets traffic try it again without waiting openMs', () => {
+    const { selector, fail, flushes } = setup({ minSwitchIntervalMs: 0 });
+    fail('primary', 2);
+    fail('secondary', 2);
+    fail('hub', 2);
+    expect(selector.stateOf('hub')).toBe('open');
+    selector.probeResult('secondary', true);
+    expect(selector.stateOf('secondary')).toBe('half-open');
+    expect(selector.current().id).toBe('secondary');
+    expect(flushes.map((f) => f.endpointId)).toEqual(['secondary']);
+  });
+});

@@ -173,15 +173,13 @@ export function createEndpointSelector(options: EndpointSelectorOptions): Endpoi
     publish();
   }
 
-  function record(index: number, healthy: boolean): void {
+  function record(index: number, healthy: boolean, probe: boolean): void {
     const slot = slots[index]!;
-    if (healthy) {
-      slot.breaker.recordSuccess();
-      slot.healthySince ??= clock.now();
-    } else {
-      slot.breaker.recordFailure();
-      slot.healthySince = undefined;
-    }
+    if (probe) slot.breaker.recordProbe(healthy);
+    else if (healthy) slot.breaker.recordSuccess();
+    else slot.breaker.recordFailure();
+    if (healthy) slot.healthySince ??= clock.now();
+    else slot.healthySince = undefined;
   }
 
   return {
@@ -190,12 +188,12 @@ export function createEndpointSelector(options: EndpointSelectorOptions): Endpoi
       return { ...slots[currentIndex]!.endpoint };
     },
     report(endpointId, result) {
-      record(indexOf(endpointId), result === 'success');
+      record(indexOf(endpointId), result === 'success', false);
       evaluate();
     },
     probeResult(endpointId, healthy) {
       const index = indexOf(endpointId);
-      record(index, healthy);
+      record(index, healthy, true);
       evaluate();
       if (healthy && index <= currentIndex) flushNow.next({ endpointId, at: clock.now() });
     },
