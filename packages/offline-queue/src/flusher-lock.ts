@@ -177,13 +177,32 @@ export function createWebLocksLock(options: WebLocksLockOptions): FlusherLock {
   }
   const lockManager = locks!;
   const { name, owner, ttlMs, store, clock } = opts;
-  const lockName = `tillkit-outbox:${name}`;
+  // one Web Lock per database: outboxes on other databases of the same origin flush on their own
+  let lockName: Promise<string> | undefined;
+  const resolveLockName = (): Promise<string> =>
+    (lockName ??= store.info().then(
+      (info) => `tillkit-outbox:${info.storeId}:${name}`,
+      (error: unknown) => {
+        lockName = undefined;
+        throw error;
+      },
+    ));
   const retryMs = opts.retryMs ?? Math.max(1, Math.floor(ttlMs / 5));
   // Whoever holds the Web Lock is the rightful flusher: its first take of the store lease may steal.
   const lease = createLeaseLock({ ...leaseOptions, processLease: { meta: () => ({ via: 'web-lock' }), isGone: () => true } });
 
   return {
-    acquire(signal) {
+    async acquire(signal) {
+      let webLockName: string;
+      for (;;) {
+        try {
+          webLockName = await resolveLockName();
+          break;
+        } catch {
+          if (signal.aborted) throw abortError(signal);
+          await sleep(retryMs, signal); // the store failed for a moment
+        }
+      }
       return new Promise<Leadership>((resolve, reject) => {
         let state: 'waiting' | 'granted' | 'done' = 'waiting';
         let grantedBy: 'wait' | 'steal' | undefined;
@@ -192,7 +211,7 @@ export function createWebLocksLock(options: WebLocksLockOptions): FlusherLock {
 
         const request = (kind: 'wait' | 'steal') => {
           const options = kind === 'steal' ? { steal: true } : { mode: 'exclusive' as const, signal: stopWaiting.signal };
-          const granted = lockManager.request(lockName, options, async () => {
+          const granted = lockManager.request(webLockName, options, async () => {
             if (state !== 'waiting') return;
             state = 'granted';
             grantedBy = kind;

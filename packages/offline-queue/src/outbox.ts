@@ -204,6 +204,9 @@ class OutboxImpl implements Outbox {
   private readonly role = new BehaviorSubject<OutboxRole>('stopped');
   private readonly subscriptions: Subscription[] = [];
   private readonly channel: BroadcastChannel | undefined;
+  /** the page is frozen (Page Lifecycle): ignore wake-ups until it resumes */
+  private frozen = false;
+  private readonly detach: (() => void)[] = [];
   private run: { stop: AbortController; done: Promise<void> } | undefined;
   private wake: AbortController = new AbortController();
   private backoff: Backoff | undefined;
@@ -257,8 +260,28 @@ class OutboxImpl implements Outbox {
     this.channel =
       Channel === undefined || webLocks() === undefined ? undefined : new Channel(`${BROADCAST_PREFIX}${opts.deviceId}`);
     if (this.channel !== undefined) {
-      this.channel.onmessage = () => this.kick();
+      // Chromium delivers channel messages to a frozen tab but runs none of its IndexedDB callbacks:
+      // a frozen tab that woke up to claim would hold a transaction open and stall every other tab
+      this.channel.onmessage = () => {
+        if (!this.frozen) this.kick();
+      };
       unref(this.channel);
+      const doc = (globalThis as { document?: EventTarget }).document;
+      if (doc !== undefined && typeof doc.addEventListener === 'function') {
+        const onFreeze = () => {
+          this.frozen = true;
+        };
+        const onResume = () => {
+          this.frozen = false;
+          this.kick();
+        };
+        doc.addEventListener('freeze', onFreeze);
+        doc.addEventListener('resume', onResume);
+        this.detach.push(() => {
+          doc.removeEventListener('freeze', onFreeze);
+          doc.removeEventListener('resume', onResume);
+        });
+      }
     }
   }
 
@@ -348,7 +371,8 @@ class OutboxImpl implements Outbox {
     }));
     const stored = await this.store.commit({ items, records: options.records ?? [], now });
     this.kick();
-    this.channel?.postMessage('enqueued');
+    // another tab may be the flusher: tell it (the flusher itself needs no message)
+    if (this.role.value !== 'flusher') this.channel?.postMessage('enqueued');
     void this.refreshMetrics();
     return stored;
   }
@@ -939,6 +963,7 @@ class OutboxImpl implements Outbox {
     for (const s of this.subscriptions) s.unsubscribe();
     this.selector.dispose();
     this.channel?.close();
+    for (const undo of this.detach) undo();
     if (this.metricsTimer !== undefined) clearTimeout(this.metricsTimer);
     await this.metricsRefresh;
     this.metrics.complete();

@@ -1,6 +1,10 @@
+import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
@@ -116,18 +120,35 @@ export interface BrowserHarness {
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  entryFile: string;
+  /**
+   * Tabs that CDP `Page.setWebLifecycleState` can really freeze. Playwright turns on focus
+   * emulation in every page it sets up, which keeps the page visible, and Chromium never freezes a
+   * visible page (the CDP call still answers success). With `freezable`, the harness starts
+   * Chromium itself and attaches with `connectOverCDP({ noDefaults: true })`: then `context` is the
+   * browser's default context, whose pages get no focus emulation. Contexts made with
+   * `browser.newContext()` still get it (they behave as without `freezable`).
+   */
+  freezable?: boolean;
+}
+
 /** Bundles `entryFile`, serves it and launches Chromium. */
-export async function startBrowserHarness(options: { entryFile: string }): Promise<BrowserHarness> {
+export async function startBrowserHarness(options: HarnessOptions): Promise<BrowserHarness> {
   chromiumPath(); // fail first, and clearly, when there is no browser
   const script = await bundle(options.entryFile);
-  const browser = await launchChromium();
+  const launched: { browser: Browser; context?: BrowserContext; close(): Promise<void> } =
+    options.freezable === true
+      ? await launchFreezableChromium()
+      : await launchChromium().then((browser) => ({ browser, close: () => browser.close() }));
+  const { browser } = launched;
   let server: FileServer | undefined;
   try {
     server = await serveFiles({
       '/': { contentType: 'text/html; charset=utf-8', body: PAGE_HTML },
       '/entry.js': { contentType: 'text/javascript; charset=utf-8', body: script },
     });
-    const context = await browser.newContext();
+    const context = launched.context ?? (await browser.newContext());
     const origin = server.origin;
     const served = server;
     return {
@@ -136,14 +157,104 @@ export async function startBrowserHarness(options: { entryFile: string }): Promi
       origin,
       openPage: () => openTestPage(context, `${origin}/`),
       async close() {
-        await context.close().catch(() => undefined);
-        await browser.close();
+        // a default context (freezable) goes with its browser
+        if (launched.context === undefined) await context.close().catch(() => undefined);
+        await launched.close();
         await served.close();
       },
     };
   } catch (error) {
-    await browser.close();
+    await launched.close();
     await server?.close();
+    throw error;
+  }
+}
+
+/**
+ * What Playwright passes to the Chromium it launches so that tabs in the background keep their
+ * timers (the flusher's lease renewals among them): needed when the harness launches Chromium itself.
+ */
+const BACKGROUND_ARGS: readonly string[] = [
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+];
+
+/**
+ * Starts Chromium with a DevTools port on 127.0.0.1 and a fresh profile, and attaches to it with
+ * `connectOverCDP({ noDefaults: true })`, so pages of its default context can be frozen (see
+ * HarnessOptions.freezable). close() disconnects, ends that Chromium process and removes the profile.
+ */
+export async function launchFreezableChromium(
+  timeoutMs = 30_000,
+): Promise<{ browser: Browser; context: BrowserContext; close(): Promise<void> }> {
+  const profile = await mkdtemp(join(tmpdir(), 'tillkit-chromium-'));
+  // no pipes: Chromium writes its DevTools port to the profile (DevToolsActivePort), and its log is not read
+  const child = spawn(
+    chromiumPath(),
+    [
+      ...CHROMIUM_ARGS,
+      ...BACKGROUND_ARGS,
+      '--remote-debugging-address=127.0.0.1',
+      '--remote-debugging-port=0',
+      `--user-data-dir=${profile}`,
+      'about:blank',
+    ],
+    { stdio: 'ignore' },
+  );
+  let exitedWith: string | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exitedWith = String(signal ?? code);
+      resolve();
+    });
+    child.once('error', (error) => {
+      exitedWith = error.message;
+      resolve();
+    });
+  });
+  const end = async () => {
+    if (exitedWith === undefined) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    // Chromium's helper processes may still write to the profile for a moment after it exited
+    await rm(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+  };
+  try {
+    const deadline = Date.now() + timeoutMs;
+    let endpoint: string | undefined;
+    while (endpoint === undefined) {
+      if (exitedWith !== undefined) throw new Error(`Chromium exited (${exitedWith}) before it listened for DevTools.`);
+      if (Date.now() > deadline) throw new Error(`Chromium did not listen for DevTools within ${timeoutMs} ms.`);
+      const [port, path] = (await readFile(join(profile, 'DevToolsActivePort'), 'utf8').catch(() => '')).split('\n');
+      if (port !== undefined && path !== undefined && /^\d+$/.test(port) && path.startsWith('/')) {
+        endpoint = `ws://127.0.0.1:${port}${path}`;
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    const browser = await chromium.connectOverCDP(endpoint, { noDefaults: true });
+    const context = browser.contexts()[0];
+    if (context === undefined) throw new Error('Chromium has no default browser context to attach to.');
+    return {
+      browser,
+      context,
+      async close() {
+        // ask Chromium to shut down (it writes its profile out and exits), then disconnect
+        await browser
+          .newBrowserCDPSession()
+          .then((session) => session.send('Browser.close'))
+          .catch(() => undefined);
+        await browser.close().catch(() => undefined);
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+        await end();
+      },
+    };
+  } catch (error) {
+    await end();
     throw error;
   }
 }
@@ -184,7 +295,7 @@ export interface HarnessForTests {
  * Starts a harness for the tests of one file (beforeAll) and closes it after them (afterAll). When
  * it cannot start (no Chromium, a bundling error), each test fails with the reason, none is skipped.
  */
-export function useBrowserHarness(options: { entryFile: string; startTimeoutMs?: number }): HarnessForTests {
+export function useBrowserHarness(options: HarnessOptions & { startTimeoutMs?: number }): HarnessForTests {
   let started: { harness: BrowserHarness; page: Page } | undefined;
   let failure: Error | undefined;
   beforeAll(async () => {
@@ -238,4 +349,40 @@ export async function callPage<Api extends Record<string, ApiFunction>, K extend
   );
   if (!result.ok) throw new PageError(name, result.error);
   return result.value as Awaited<ReturnType<Api[K]>>;
+}
+
+/** Reloads a tab opened with `openTestPage` and waits until the reloaded entry has exposed its API again. */
+export async function reloadTestPage(page: Page, timeoutMs = 15_000): Promise<void> {
+  await page.reload();
+  await page.waitForFunction(() => (globalThis as { __tillkitReady?: boolean }).__tillkitReady === true, undefined, {
+    timeout: timeoutMs,
+  });
+}
+
+/**
+ * Polls `condition` every `intervalMs` until it holds; throws after `timeoutMs`, naming `what` and,
+ * when given, what `detail` says about the state at that moment. A bounded wait, not a timing assertion.
+ */
+export async function waitUntil(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  options: { timeoutMs?: number; intervalMs?: number; detail?: () => unknown } = {},
+): Promise<void> {
+  const { timeoutMs = 15_000, intervalMs = 25, detail } = options;
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) {
+      const state =
+        detail === undefined
+          ? ''
+          : `; state: ${await Promise.resolve()
+              .then(detail)
+              .then(
+                (value) => JSON.stringify(value),
+                (error: unknown) => `(unknown: ${String(error)})`,
+              )}`;
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${state}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
 }
