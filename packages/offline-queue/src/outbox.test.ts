@@ -567,6 +567,27 @@ describe('one flusher per store', () => {
     expect(srv.keys()).toEqual(['sale-till-1-1', 'sale-till-1-2']);
   });
 
+  it('a new flusher sends at once what a dead flusher had in flight, without waiting out its lease', async () => {
+    const srv = await server();
+    const path = freshPath();
+    const crashed = await store(path);
+    await crashed.commit({ items: [1, 2, 3].map((n) => ({ ...sale(n), partition: 'till-1' })), now: Date.now() });
+    // the dead flusher leased the batch for an hour and was killed mid-send
+    const lost = await crashed.claim({
+      owner: 'killed-flusher',
+      now: Date.now(),
+      leaseMs: 3_600_000,
+      maxItems: 10,
+      maxBytes: 1_000_000,
+    });
+    expect(lost.items).toHaveLength(3);
+    const { outbox: o } = await outbox({ url: srv.url, store: await store(path), leaseMs: 3_600_000 });
+    o.start();
+    await drained(o);
+    expect(srv.keys()).toEqual(['sale-till-1-1', 'sale-till-1-2', 'sale-till-1-3']);
+    expect((await o.items({ state: 'acked' })).map((i) => i.attempts)).toEqual([2, 2, 2]);
+  });
+
   it('a flusher that stops renewing (frozen) is replaced after its lease runs out', async () => {
     const srv = await server();
     const path = freshPath();

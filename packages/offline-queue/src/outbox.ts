@@ -389,10 +389,10 @@ class OutboxImpl implements Outbox {
       this.emit({ type: 'error', at: this.opts.clock.now(), error: this.lastError });
     });
     this.run = { stop, done };
+    // keeps a Node process alive while the outbox runs, like a listening server (stop() or close() ends it)
     const ticker = setInterval(() => {
       void this.refreshMetrics();
     }, 1000);
-    unref(ticker);
     const storageTicker = setInterval(() => {
       void this.checkStorage();
     }, this.opts.storage.checkIntervalMs);
@@ -433,6 +433,10 @@ class OutboxImpl implements Outbox {
         return; // stopped while waiting
       }
       this.setRole('flusher');
+      await this.releaseOrphans().catch((error: unknown) => {
+        this.lastError = message(error);
+        this.emit({ type: 'error', at: this.opts.clock.now(), error: this.lastError });
+      });
       const probes = this.startProbes(anySignal([stop, leadership.lost]));
       try {
         await this.deliveryLoop(anySignal([stop, leadership.lost]));
@@ -441,6 +445,33 @@ class OutboxImpl implements Outbox {
         await leadership.release();
         if (!stop.aborted) this.setRole('standby');
       }
+    }
+  }
+
+  /**
+   * Only the flusher leases items, so items another owner still holds under a live lease belong to
+   * a flusher that is gone (killed, frozen, or its tab closed): send them again now rather than
+   * wait out their lease. If that flusher was only slow, the server answers `duplicate`.
+   */
+  private async releaseOrphans(): Promise<void> {
+    const now = this.opts.clock.now();
+    const byLease = new Map<string, OutboxItem[]>();
+    for (const item of await this.store.listItems({ state: 'in-flight', limit: 100_000 })) {
+      if (item.lease === undefined || item.lease.owner === this.id) continue;
+      byLease.set(item.lease.id, [...(byLease.get(item.lease.id) ?? []), item]);
+    }
+    for (const [leaseId, items] of byLease) {
+      const owner = items[0]!.lease!.owner;
+      await this.store.settle({
+        leaseId,
+        now,
+        settlements: items.map((i) => ({
+          key: i.key,
+          outcome: 'retry' as const,
+          notBefore: 0,
+          error: `its flusher ${owner} is gone`,
+        })),
+      });
     }
   }
 

@@ -711,11 +711,9 @@ export class SqliteStore implements OutboxStore {
     return this.read('listing items', () => {
       const where: string[] = [];
       const params: (string | number)[] = [];
+      // states are written into the SQL (they come from a fixed list), so partial indexes apply
       if (q.state === 'open') where.push(`state IN ('pending', 'in-flight')`);
-      else if (q.state !== 'all') {
-        where.push('state = ?');
-        params.push(q.state);
-      }
+      else if (q.state !== 'all') where.push(`state = '${q.state}'`);
       if (q.partition !== undefined) {
         where.push('partition = ?');
         params.push(q.partition);
