@@ -295,7 +295,7 @@ class OutboxImpl implements Outbox {
   // -- streams --------------------------------------------------------------------------------
 
   get metrics$(): Observable<OutboxMetrics> {
-    void this.refreshMetrics();
+    this.refreshMetrics();
     return new Observable<OutboxMetrics>((subscriber) =>
       this.metrics.subscribe({
         next: (m) => {
@@ -338,7 +338,7 @@ class OutboxImpl implements Outbox {
     if (this.role.value === role) return;
     this.role.next(role);
     this.emit({ type: 'role-changed', at: this.opts.clock.now(), role });
-    void this.refreshMetrics();
+    this.refreshMetrics();
   }
 
   // -- enqueue --------------------------------------------------------------------------------
@@ -373,7 +373,7 @@ class OutboxImpl implements Outbox {
     this.kick();
     // another tab may be the flusher: tell it (the flusher itself needs no message)
     if (this.role.value !== 'flusher') this.channel?.postMessage('enqueued');
-    void this.refreshMetrics();
+    this.refreshMetrics();
     return stored;
   }
 
@@ -391,7 +391,7 @@ class OutboxImpl implements Outbox {
     this.run = { stop, done };
     // keeps a Node process alive while the outbox runs, like a listening server (stop() or close() ends it)
     const ticker = setInterval(() => {
-      void this.refreshMetrics();
+      this.refreshMetrics();
     }, 1000);
     const storageTicker = setInterval(() => {
       void this.checkStorage();
@@ -493,7 +493,7 @@ class OutboxImpl implements Outbox {
         this.emit({ type: 'error', at: this.opts.clock.now(), error: this.lastError });
         result = { kind: 'wait', until: this.opts.clock.now() + this.opts.backoff.baseMs };
       }
-      void this.refreshMetrics();
+      this.refreshMetrics();
       if (result.kind === 'sent' || result.kind === 'retry') continue; // claim again: more may be due now
       this.releaseFlushWaiters(round);
       const wait = result.kind === 'wait' ? Math.max(0, result.until - this.opts.clock.now()) : this.opts.pollIntervalMs;
@@ -839,59 +839,60 @@ class OutboxImpl implements Outbox {
     await this.store.pruneAcked({ before: Math.max(0, now - this.opts.retainAckedMs), limit: 1000 });
   }
 
-  /** Refreshes metrics at most every 250 ms (a burst of enqueues costs one count of the store). */
-  private refreshMetrics(): Promise<void> {
-    const now = Date.now();
-    if (this.metricsRefresh === undefined && now - this.lastMetricsAt < 250 && now >= this.lastMetricsAt) {
-      if (this.metricsTimer === undefined && !this.closed) {
-        this.metricsTimer = setTimeout(
-          () => {
-            this.metricsTimer = undefined;
-            this.lastMetricsAt = 0;
-            void this.refreshMetrics();
-          },
-          250 - (now - this.lastMetricsAt),
-        );
-        unref(this.metricsTimer);
-      }
-      return Promise.resolve();
-    }
-    this.lastMetricsAt = now;
-    if (this.metricsRefresh !== undefined) {
+  /**
+   * Asks for fresh metrics: the store is counted at most once every 250 ms (a burst of enqueues
+   * costs one count, and counting never holds up commits back to back), and the last request is
+   * always honoured.
+   */
+  private refreshMetrics(): void {
+    if (this.closed) return;
+    if (this.metricsRefresh !== undefined || this.metricsTimer !== undefined) {
       this.metricsDirty = true;
-      return this.metricsRefresh;
+      return;
     }
+    const wait = this.lastMetricsAt + 250 - Date.now();
+    if (wait > 0 && wait <= 250) {
+      this.metricsTimer = setTimeout(() => {
+        this.metricsTimer = undefined;
+        this.countMetrics();
+      }, wait);
+      unref(this.metricsTimer);
+      return;
+    }
+    this.countMetrics();
+  }
+
+  private countMetrics(): void {
+    this.lastMetricsAt = Date.now();
+    this.metricsDirty = false;
     this.metricsRefresh = (async () => {
-      do {
-        this.metricsDirty = false;
-        try {
-          const now = this.opts.clock.now();
-          const stats = await this.store.stats(now);
-          this.metrics.next({
-            at: now,
-            depth: stats.pending + stats.inFlight,
-            pending: stats.pending,
-            inFlight: stats.inFlight,
-            deadLetters: stats.dead,
-            oldestItemAgeMs: stats.oldestOpenAt === undefined ? undefined : Math.max(0, now - stats.oldestOpenAt),
-            bytes: stats.openBytes,
-            blockedPartitions: stats.blockedPartitions,
-            lastSuccessAt: this.lastSuccessAt,
-            lastAttemptAt: this.lastAttemptAt,
-            lastError: this.lastError,
-            retryAt: this.backoff?.until,
-            endpoint: this.selector.current().id,
-            role: this.role.value,
-            auth: this.authState,
-          });
-        } catch (error) {
-          this.lastError = message(error);
-        }
-      } while (this.metricsDirty && !this.closed);
+      try {
+        const now = this.opts.clock.now();
+        const stats = await this.store.stats(now);
+        this.metrics.next({
+          at: now,
+          depth: stats.pending + stats.inFlight,
+          pending: stats.pending,
+          inFlight: stats.inFlight,
+          deadLetters: stats.dead,
+          oldestItemAgeMs: stats.oldestOpenAt === undefined ? undefined : Math.max(0, now - stats.oldestOpenAt),
+          bytes: stats.openBytes,
+          blockedPartitions: stats.blockedPartitions,
+          lastSuccessAt: this.lastSuccessAt,
+          lastAttemptAt: this.lastAttemptAt,
+          lastError: this.lastError,
+          retryAt: this.backoff?.until,
+          endpoint: this.selector.current().id,
+          role: this.role.value,
+          auth: this.authState,
+        });
+      } catch (error) {
+        this.lastError = message(error);
+      }
     })().finally(() => {
       this.metricsRefresh = undefined;
+      if (this.metricsDirty) this.refreshMetrics();
     });
-    return this.metricsRefresh;
   }
 
   private async checkStorage(): Promise<void> {
@@ -970,7 +971,7 @@ class OutboxImpl implements Outbox {
     retry: async (keys: readonly string[] | 'all') => {
       const count = await this.store.retryDeadLetters({ keys, now: this.opts.clock.now() });
       this.kick();
-      void this.refreshMetrics();
+      this.refreshMetrics();
       return count;
     },
     export: async () => {
@@ -984,7 +985,7 @@ class OutboxImpl implements Outbox {
     this.behind.delete(partition);
     this.kick();
     void this.checkStorage();
-    void this.refreshMetrics();
+    this.refreshMetrics();
   }
 
   async close(): Promise<void> {

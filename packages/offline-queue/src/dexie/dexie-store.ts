@@ -2,7 +2,15 @@ import { ErrorCode, parseInput, uuidv7, ValidationError } from '@tillkit/core';
 import { Dexie, type Table } from 'dexie';
 import { z } from 'zod';
 import { OutboxErrorCode, storageError } from '../errors';
-import { prepareCommit, type ItemInput, type OutboxItem, type RecordWrite, type StoredRecord } from '../item';
+import {
+  prepareCommit,
+  type ItemInput,
+  type ItemState,
+  type OutboxItem,
+  type PreparedRecord,
+  type RecordWrite,
+  type StoredRecord,
+} from '../item';
 import type {
   Claim,
   ClaimRequest,
@@ -34,13 +42,26 @@ import {
   parseSettle,
 } from '../store-input';
 import { describeError, isConnectionLost, toOpenError, toStoreError } from './dexie-errors';
-import { cleared, holds, toHolder, toItem, toPartition, toRecord } from './rows';
+import {
+  cleared,
+  emptyTotals,
+  holds,
+  inState,
+  moveTotals,
+  toHolder,
+  toItem,
+  toPartition,
+  toRecord,
+  type PartitionTotals,
+} from './rows';
 import {
   declareSchema,
+  ORDER_ROW_ID,
   SCHEMA_VERSION,
   type ItemRow,
   type LeaseRow,
   type MetaRow,
+  type OrderRow,
   type PartitionRow,
   type RecordRow,
 } from './schema';
@@ -103,8 +124,9 @@ async function refuseNewerDatabase(factory: IDBFactory, name: string): Promise<v
  * The outbox store in IndexedDB through Dexie 4 (browsers, Electron renderers, workers).
  *
  * Durability: every write transaction is requested with `durability: 'strict'` (Dexie's
- * `chromeTransactionDurability`), so a commit has reached the disk when its promise resolves
- * (Chromium defaults to 'relaxed', which may lose the last commits on a power cut). Claim, settle and
+ * `chromeTransactionDurability`; the commit, which runs its own native transaction, asks for it
+ * itself), so a commit has reached the disk when its promise resolves (Chromium defaults to
+ * 'relaxed', which may lose the last commits on a power cut). Claim, settle and
  * leases could run relaxed (losing one only means an item is sent again and the server answers
  * `duplicate`), but that needs a second connection per store, with its own reopen, version checks
  * and close. The strict flush they pay instead is one per batch or lease renewal, small next to the
@@ -134,6 +156,7 @@ export async function createDexieStore(options: DexieStoreOptions): Promise<Outb
     chromeTransactionDurability: 'strict',
     // reopening is ours to do (and to count), with the version checks of `ready`
     autoOpen: false,
+    // the commit writes past Dexie (see commitTransaction): a cache of Dexie's would miss those writes
     cache: 'disabled',
   });
   declareSchema(db);
@@ -171,7 +194,7 @@ class DexieStore implements OutboxStore {
     this.records = db.table('records');
     this.leases = db.table('leases');
     db.on('populate', (tx) => {
-      void tx.table<MetaRow, string>('meta').add(newMeta());
+      void tx.table<MetaRow | OrderRow, string>('meta').bulkAdd([newMeta(), { id: ORDER_ROW_ID, last: 0 }]);
     });
     // sticky: runs after every open, including Dexie's internal reopen of a closed connection
     db.on('ready', (vipDb: Dexie) => this.onReady(vipDb), true);
@@ -204,8 +227,9 @@ class DexieStore implements OutboxStore {
   }
 
   /**
-   * Runs one operation (one transaction). After a connection the platform closed, reopens and runs
-   * it once more; after close(), fails with STORE_CLOSED.
+   * Runs one operation (one transaction; a commit may take a second one after a first that wrote
+   * nothing). After a connection the platform closed, reopens and runs it once more; after close(),
+   * fails with STORE_CLOSED.
    */
   private async run<T>(doing: string, body: () => Promise<T>): Promise<T> {
     if (this.closed) throw this.closedError(doing);
@@ -252,13 +276,28 @@ class DexieStore implements OutboxStore {
     );
   }
 
-  /** Open items of a partition in sequence order. */
-  private openRun(partition: string) {
-    return this.items.where('[open+partition+seq]').between([1, partition, MIN], [1, partition, MAX]);
+  /** Open items of a partition in sequence order (from after `afterSeq`, if given). */
+  private openRun(partition: string, afterSeq?: number) {
+    return afterSeq === undefined
+      ? this.items.where('[open+partition+seq]').between([1, partition, MIN], [1, partition, MAX])
+      : this.items.where('[open+partition+seq]').between([1, partition, afterSeq], [1, partition, MAX], false, true);
   }
 
-  private inState(state: ItemRow['state']) {
-    return this.items.where('[state+order]').between([state, MIN], [state, MAX]);
+  /** Items in one of the states that are not pending, in enqueue order. */
+  private tracked(state: Exclude<ItemState, 'pending'>) {
+    return this.items.where('[sparseState+order]').between([state, MIN], [state, MAX]);
+  }
+
+  /** The acked and dead items of a partition that hold a sequence number (an operator path: reads every closed item). */
+  private async closedWithSeq(partition: string): Promise<ItemRow[]> {
+    const [acked, dead] = await Promise.all(
+      (['acked', 'dead'] as const).map((state) =>
+        this.tracked(state)
+          .filter((row) => row.partition === partition && row.seq !== null)
+          .toArray(),
+      ),
+    );
+    return [...acked!, ...dead!];
   }
 
   info(): Promise<StoreInfo> {
@@ -278,81 +317,186 @@ class DexieStore implements OutboxStore {
   async commit(input: { items?: readonly ItemInput[]; records?: readonly RecordWrite[]; now: number }): Promise<OutboxItem[]> {
     const prepared = prepareCommit(input);
     const now = parseNow(input.now);
-    return this.run('committing items and records', () =>
-      this.db.transaction('rw', [this.items, this.records, this.partitions], async (): Promise<OutboxItem[]> => {
-        const existing = await this.items.bulkGet(prepared.items.map((item) => item.key));
-        for (const [index, item] of prepared.items.entries()) {
-          const row = existing[index];
-          if (row !== undefined && (row.partition !== item.partition || row.type !== item.type || row.json !== item.json)) {
-            const what = row.partition !== item.partition ? 'partition' : row.type !== item.type ? 'type' : 'payload';
-            throw storageError(
-              OutboxErrorCode.IDEMPOTENCY_CONFLICT,
-              `Idempotency key "${item.key}" is already in the outbox with a different ${what}. Use a new key for a new item. Nothing was written.`,
-              { details: { key: item.key } },
-            );
-          }
+    return this.run('committing items and records', async () => {
+      try {
+        return await this.commitTransaction(prepared, now, false);
+      } catch (error) {
+        if (!needsChecks(error)) throw error;
+        // the first attempt wrote nothing: now look for replays, reused keys and existing records
+        return this.commitTransaction(prepared, now, true);
+      }
+    });
+  }
+
+  /**
+   * The commit, as one native IndexedDB transaction on Dexie's connection. This is the path every
+   * sale takes, and going through Dexie cost it more than the write itself (Dexie's transaction
+   * scope and a promise per request); so do round trips between the page and the database. Here the
+   * transaction reads all it needs at once (the items' partitions and the order counter), waits for
+   * the answers once, then queues every write and asks to commit (`commit()`) without waiting for
+   * anything in between. Readwrite transactions over these tables run one at a time in every tab, so
+   * what the reads saw still holds when the writes land: sequence numbers stay gapless and unique.
+   *
+   * The first attempt does not look for the items' keys or the inserted records: it `add`s them, and
+   * an existing key fails the `add` (ConstraintError), which aborts the whole transaction, so nothing
+   * is written. Then `checked` runs the commit again, reading the stored items and records first to
+   * tell a replay (returned as stored, nothing written) from IDEMPOTENCY_CONFLICT or RECORD_CONFLICT
+   * (thrown after aborting the transaction). A new sale pays for none of those reads.
+   *
+   * Dexie's own cache is off (createDexieStore), so writing past Dexie leaves nothing stale in it.
+   */
+  private commitTransaction(prepared: PreparedCommit, now: number, checked: boolean): Promise<OutboxItem[]> {
+    if (!this.db.isOpen()) throw new Dexie.DatabaseClosedError('The connection is closed.');
+    // InvalidStateError when the platform closed the connection: `run` reopens it and tries again
+    const tx = this.db.backendDB().transaction(COMMIT_STORES, 'readwrite', { durability: 'strict' });
+    return new Promise<OutboxItem[]>((resolve, reject) => {
+      let result: OutboxItem[] = [];
+      let refusal: Error | undefined;
+      tx.oncomplete = () => resolve(result);
+      tx.onabort = () => reject(refusal ?? tx.error ?? new DOMException('The commit transaction was aborted.', 'AbortError'));
+      const tables: CommitTables = {
+        items: tx.objectStore('items'),
+        partitions: tx.objectStore('partitions'),
+        records: tx.objectStore('records'),
+        meta: tx.objectStore('meta'),
+      };
+      const reads: IDBRequest[] = [];
+      const read = <T>(request: IDBRequest): IDBRequest<T> => {
+        reads.push(request);
+        return request as IDBRequest<T>;
+      };
+      const hasItems = prepared.items.length > 0;
+      const names = [...new Set(prepared.items.map((item) => item.partition))];
+      const parts = names.map((name) => read<PartitionRow | undefined>(tables.partitions.get(name)));
+      const counter = hasItems ? read<OrderRow | undefined>(tables.meta.get(ORDER_ROW_ID)) : undefined;
+      const inserts = checked ? prepared.records.filter((record) => record.mode === 'insert') : [];
+      const existing = checked ? prepared.items.map((item) => read<ItemRow | undefined>(tables.items.get(item.key))) : [];
+      const found = inserts.map((record) => read<RecordRow | undefined>(tables.records.get([record.collection, record.key])));
+      const cursor =
+        checked && hasItems ? read<IDBCursor | null>(tables.items.index('order').openKeyCursor(null, 'prev')) : undefined;
+      const write = () => {
+        try {
+          const stored = counter?.result;
+          // the checked attempt also looks at the index: the counter never hands out a number twice
+          if (hasItems && stored === undefined && !checked) throw MISSING_ORDER_ROW;
+          const lastOrder = Math.max(stored?.last ?? 0, (cursor?.result?.key as number | undefined) ?? 0);
+          const partitions = new Map(names.map((name, i) => [name, parts[i]!.result ?? newPartition(name)]));
+          const checks: CommitChecks | undefined = checked
+            ? {
+                existing: existing.map((request) => request.result),
+                inserted: inserts.filter((_, i) => found[i]!.result !== undefined),
+              }
+            : undefined;
+          result = this.commitWrites(prepared, now, tables, partitions, lastOrder, checks);
+          // nothing more to ask for: commit now rather than after this task (not in every browser)
+          if (typeof tx.commit === 'function') tx.commit();
+        } catch (error) {
+          refusal = error instanceof Error ? error : new Error(String(error));
+          tx.abort();
         }
-        const replayed = existing.filter((row): row is ItemRow => row !== undefined);
-        if (replayed.length > 0) {
-          if (replayed.length < prepared.items.length) {
-            throw storageError(
-              OutboxErrorCode.IDEMPOTENCY_CONFLICT,
-              'This commit mixes items already in the outbox with new ones; commit a replay and new items separately. Nothing was written.',
-              { details: { replayed: replayed.map((row) => row.key) } },
-            );
-          }
-          return replayed.map((row) => toItem(row));
-        }
-        const inserts = prepared.records.filter((r) => r.mode === 'insert');
-        if (inserts.length > 0) {
-          const found = await this.records.bulkGet(inserts.map((r): [string, string] => [r.collection, r.key]));
-          const clash = inserts.find((_, i) => found[i] !== undefined);
-          if (clash !== undefined) {
-            throw storageError(
-              OutboxErrorCode.RECORD_CONFLICT,
-              `Record "${clash.key}" of "${clash.collection}" already exists and was written with mode 'insert'. Nothing was written.`,
-              { details: { collection: clash.collection, key: clash.key } },
-            );
-          }
-        }
-        const rows: ItemRow[] = [];
-        if (prepared.items.length > 0) {
-          const names = [...new Set(prepared.items.map((item) => item.partition))];
-          const found = await this.partitions.bulkGet(names);
-          const parts = new Map(names.map((p, i) => [p, found[i] ?? newPartition(p)]));
-          let order = ((await this.items.orderBy('order').lastKey()) as number | undefined) ?? 0;
-          for (const item of prepared.items) {
-            const part = parts.get(item.partition)!;
-            rows.push({
-              key: item.key,
-              partition: item.partition,
-              seq: part.nextSeq,
-              type: item.type,
-              json: item.json,
-              bytes: item.bytes,
-              createdAt: now,
-              state: 'pending',
-              open: 1,
-              order: (order += 1),
-              attempts: 0,
-              notBefore: 0,
-            });
-            part.nextSeq += 1;
-            part.openBytes += item.bytes;
-          }
-          await this.partitions.bulkPut([...parts.values()]);
-          await this.items.bulkAdd(rows);
-        }
-        const deletes = prepared.records.flatMap((r): [string, string][] => (r.mode === 'delete' ? [[r.collection, r.key]] : []));
-        const puts = prepared.records.flatMap((r): RecordRow[] =>
-          r.mode === 'delete' ? [] : [{ collection: r.collection, key: r.key, json: r.json, updatedAt: now }],
+      };
+      // requests answer in the order they were made: the last to answer starts the writes
+      let waiting = reads.length;
+      for (const request of reads) {
+        request.onsuccess = () => {
+          waiting -= 1;
+          if (waiting === 0) write();
+        };
+      }
+      if (waiting === 0) write();
+    });
+  }
+
+  /**
+   * The decisions and writes of a commit, once its reads are in. With `checks` (the checked
+   * attempt): throws a refusal (the caller aborts the transaction) or returns a replay without
+   * writing. Otherwise queues the writes and returns the new items.
+   */
+  private commitWrites(
+    prepared: PreparedCommit,
+    now: number,
+    tables: CommitTables,
+    partitions: Map<string, PartitionRow>,
+    lastOrder: number,
+    checks: CommitChecks | undefined,
+  ): OutboxItem[] {
+    if (checks !== undefined) {
+      const replayed = this.replayOf(prepared, checks);
+      if (replayed !== undefined) return replayed;
+    }
+    let order = lastOrder;
+    const stored: OutboxItem[] = [];
+    for (const item of prepared.items) {
+      const part = partitions.get(item.partition)!;
+      const row: ItemRow = {
+        key: item.key,
+        partition: item.partition,
+        seq: part.nextSeq,
+        type: item.type,
+        json: item.json,
+        bytes: item.bytes,
+        createdAt: now,
+        state: 'pending',
+        open: 1,
+        order: (order += 1),
+        attempts: 0,
+        notBefore: 0,
+      };
+      part.nextSeq += 1;
+      moveTotals(part, undefined, 'pending', row.bytes);
+      // refused (ConstraintError, aborting the transaction) when the key is in the store
+      tables.items.add(row);
+      // new items carry the payload value given (stored as its JSON), as the contract says
+      stored.push(toItem(row, item.payload));
+    }
+    for (const part of partitions.values()) tables.partitions.put(part);
+    if (order > lastOrder) tables.meta.put({ id: ORDER_ROW_ID, last: order } satisfies OrderRow);
+    for (const record of prepared.records) {
+      if (record.mode === 'delete') tables.records.delete([record.collection, record.key]);
+      else {
+        const row: RecordRow = { collection: record.collection, key: record.key, json: record.json, updatedAt: now };
+        // an insert is an `add`: refused (ConstraintError, aborting the transaction) when the record exists
+        if (record.mode === 'insert') tables.records.add(row);
+        else tables.records.put(row);
+      }
+    }
+    return stored;
+  }
+
+  /** For the checked attempt: the stored items when the commit is a replay; throws when it is refused. */
+  private replayOf(prepared: PreparedCommit, checks: CommitChecks): OutboxItem[] | undefined {
+    for (const [index, item] of prepared.items.entries()) {
+      const row = checks.existing[index];
+      if (row !== undefined && (row.partition !== item.partition || row.type !== item.type || row.json !== item.json)) {
+        const what = row.partition !== item.partition ? 'partition' : row.type !== item.type ? 'type' : 'payload';
+        throw storageError(
+          OutboxErrorCode.IDEMPOTENCY_CONFLICT,
+          `Idempotency key "${item.key}" is already in the outbox with a different ${what}. Use a new key for a new item. Nothing was written.`,
+          { details: { key: item.key } },
         );
-        if (deletes.length > 0) await this.records.bulkDelete(deletes);
-        if (puts.length > 0) await this.records.bulkPut(puts);
-        // new items carry the payload value given (stored as its JSON), as the contract says
-        return rows.map((row, i) => toItem(row, prepared.items[i]!.payload));
-      }),
-    );
+      }
+    }
+    const replayed = checks.existing.filter((row): row is ItemRow => row !== undefined);
+    if (replayed.length > 0) {
+      if (replayed.length < prepared.items.length) {
+        throw storageError(
+          OutboxErrorCode.IDEMPOTENCY_CONFLICT,
+          'This commit mixes items already in the outbox with new ones; commit a replay and new items separately. Nothing was written.',
+          { details: { replayed: replayed.map((row) => row.key) } },
+        );
+      }
+      // a replay writes nothing, its records included
+      return replayed.map((row) => toItem(row));
+    }
+    const clash = checks.inserted[0];
+    if (clash !== undefined) {
+      throw storageError(
+        OutboxErrorCode.RECORD_CONFLICT,
+        `Record "${clash.key}" of "${clash.collection}" already exists and was written with mode 'insert'. Nothing was written.`,
+        { details: { collection: clash.collection, key: clash.key } },
+      );
+    }
+    return undefined;
   }
 
   async claim(request: ClaimRequest): Promise<Claim> {
@@ -362,7 +506,7 @@ class DexieStore implements OutboxStore {
         const { now } = req;
         // a notBefore further ahead than the horizon was set before the clock went back: due
         const due = (row: ItemRow) => row.notBefore <= now || row.notBefore - now > req.horizonMs;
-        const [partitions, inFlight] = await Promise.all([this.partitions.toArray(), this.inState('in-flight').toArray()]);
+        const [partitions, inFlight] = await Promise.all([this.partitions.toArray(), this.tracked('in-flight').toArray()]);
         const busy = new Set(inFlight.filter((row) => holds(row.lease, now)).map((row) => row.partition));
         const candidates = partitions.filter((p) => p.blocked === undefined && !busy.has(p.partition));
         const heads = (await Promise.all(candidates.map((p) => this.openRun(p.partition).first()))).filter(
@@ -380,13 +524,12 @@ class DexieStore implements OutboxStore {
             if (!due(row)) break;
             if (claimed.length > 0 && bytes + row.bytes > req.maxBytes) break outer;
             bytes += row.bytes;
-            claimed.push({
-              ...row,
-              state: 'in-flight',
-              open: 1,
-              attempts: row.attempts + 1,
-              lease: { id: leaseId, owner: req.owner, at: now, until },
-            });
+            claimed.push(
+              inState(
+                { ...row, attempts: row.attempts + 1, lease: { id: leaseId, owner: req.owner, at: now, until } },
+                'in-flight',
+              ),
+            );
             if (claimed.length >= req.maxItems) break outer;
           }
         }
@@ -408,52 +551,42 @@ class DexieStore implements OutboxStore {
           if (row === undefined) continue;
           if (s.outcome === 'acked') {
             if (row.open !== 1) continue;
-            await this.items.put({
-              ...cleared(row),
-              state: 'acked',
-              open: 0,
-              notBefore: 0,
-              ack: { at: now, result: s.result, endpointId: s.endpointId },
-              ackedAt: now,
-            });
-            (await parts.get(row.partition)).openBytes -= row.bytes;
+            await this.items.put(
+              inState({ ...cleared(row), notBefore: 0, ack: { at: now, result: s.result, endpointId: s.endpointId } }, 'acked'),
+            );
+            moveTotals(await parts.get(row.partition), row.state, 'acked', row.bytes);
             applied += 1;
             continue;
           }
           if (row.state !== 'in-flight' || row.lease?.id !== leaseId) continue;
           if (s.outcome === 'retry') {
-            await this.items.put({
-              ...cleared(row),
-              state: 'pending',
-              open: 1,
-              notBefore: s.notBefore,
-              lastError: s.error ?? row.lastError,
-            });
+            await this.items.put(
+              inState({ ...cleared(row), notBefore: s.notBefore, lastError: s.error ?? row.lastError }, 'pending'),
+            );
             applied += 1;
             continue;
           }
-          // dead
+          // dead: a request-level refusal never reached the server's sequence, so its number is given
+          // back (only while nothing after it in the partition was acknowledged or dead-lettered)
           const seq = row.seq;
-          const later =
-            seq === null
-              ? []
-              : await this.items
-                  .where('[partition+seq]')
-                  .between([row.partition, seq + 1], [row.partition, MAX])
-                  .toArray();
-          // a request-level refusal never reached the server's sequence: give the number back (only
-          // while nothing after it in the partition was acknowledged or dead-lettered)
-          const release = s.source === 'request' && seq !== null && later.every((r) => r.open === 1);
-          await this.items.put({
-            ...cleared(row),
-            state: 'dead',
-            open: 0,
-            seq: release ? null : seq,
-            dead: { at: now, code: s.code, message: s.message, source: s.source, seq: seq ?? 0 },
-            lastError: s.code,
-          });
+          const release =
+            s.source === 'request' &&
+            seq !== null &&
+            !(await this.closedWithSeq(row.partition)).some((closed) => closed.seq !== null && closed.seq > seq);
+          const later = release ? await this.openRun(row.partition, seq).toArray() : [];
+          await this.items.put(
+            inState(
+              {
+                ...cleared(row),
+                seq: release ? null : seq,
+                dead: { at: now, code: s.code, message: s.message, source: s.source, seq: seq ?? 0 },
+                lastError: s.code,
+              },
+              'dead',
+            ),
+          );
           const part = await parts.get(row.partition);
-          part.openBytes -= row.bytes;
+          moveTotals(part, row.state, 'dead', row.bytes);
           if (release) {
             await this.items.bulkPut(later.map((r) => ({ ...r, seq: (r.seq ?? 1) - 1 })));
             part.nextSeq -= 1;
@@ -476,14 +609,17 @@ class DexieStore implements OutboxStore {
           await this.partitions.put({ ...part, blocked: { code: 'GAP_UNRECOVERABLE', message, at: now } });
           return { ok: false, code: 'GAP_UNRECOVERABLE', prunedThrough: part.prunedThrough, rewound: 0 };
         }
-        const rows = await this.items.where('[partition+seq]').between([partition, fromSeq], [partition, MAX]).toArray();
-        const changed = rows.filter((row) => row.state !== 'pending');
-        const reopenedBytes = changed.reduce((sum, row) => sum + (row.open === 1 ? 0 : row.bytes), 0);
-        await this.items.bulkPut(changed.map((row): ItemRow => ({ ...cleared(row), state: 'pending', open: 1, notBefore: 0 })));
-        if (reopenedBytes > 0) {
-          const current = part ?? newPartition(partition);
-          await this.partitions.put({ ...current, openBytes: current.openBytes + reopenedBytes });
-        }
+        // every item from fromSeq on that is not pending: in flight (from the open run), acked or dead
+        const [open, closed] = await Promise.all([this.openRun(partition, fromSeq - 1).toArray(), this.closedWithSeq(partition)]);
+        const changed = [
+          ...open.filter((row) => row.state === 'in-flight'),
+          ...closed.filter((row) => row.seq !== null && row.seq >= fromSeq),
+        ];
+        if (changed.length === 0) return { ok: true, rewound: 0 };
+        const next = part ?? newPartition(partition);
+        for (const row of changed) moveTotals(next, row.state, 'pending', row.bytes);
+        await this.items.bulkPut(changed.map((row) => inState({ ...cleared(row), notBefore: 0 }, 'pending')));
+        await this.partitions.put(next);
         return { ok: true, rewound: changed.length };
       }),
     );
@@ -503,24 +639,22 @@ class DexieStore implements OutboxStore {
     const { partition, nextSeq } = parseRebase(input);
     await this.run('renumbering a partition', () =>
       this.db.transaction('rw', [this.items, this.partitions], async () => {
-        const part = await this.partitions.get(partition);
-        const rows = await this.items.where('[partition+seq]').between([partition, MIN], [partition, MAX]).toArray();
-        const used = rows.reduce((max, row) => (row.open === 0 ? Math.max(max, row.seq ?? 0) : max), part?.prunedThrough ?? 0);
+        const [part, closed, open] = await Promise.all([
+          this.partitions.get(partition),
+          this.closedWithSeq(partition),
+          this.openRun(partition).toArray(),
+        ]);
+        const used = closed.reduce((max, row) => Math.max(max, row.seq ?? 0), part?.prunedThrough ?? 0);
         if (nextSeq <= used) {
           throw new ValidationError(
             ErrorCode.VALIDATION_FAILED,
             `Cannot renumber partition "${partition}" from ${nextSeq}: its acknowledged or dead items already hold numbers up to ${used}. Give a number above ${used}.`,
           );
         }
-        const open = rows.filter((row) => row.open === 1);
         await this.items.bulkPut(open.map((row, i) => ({ ...row, seq: nextSeq + i })));
         // no `blocked`: a rebase clears a block
-        await this.partitions.put({
-          partition,
-          nextSeq: nextSeq + open.length,
-          prunedThrough: part?.prunedThrough ?? 0,
-          openBytes: part?.openBytes ?? 0,
-        });
+        const { blocked: _blocked, ...kept } = part ?? newPartition(partition);
+        await this.partitions.put({ ...kept, nextSeq: nextSeq + open.length });
       }),
     );
   }
@@ -529,24 +663,24 @@ class DexieStore implements OutboxStore {
     const at = parseNow(now);
     return this.run('counting items', () =>
       this.db.transaction('r', [this.items, this.partitions], async (): Promise<StoreStats> => {
-        // counts from indexes and per-partition totals: no read of the whole queue, which would hold
-        // back the commits of sales behind this transaction
-        const [partitions, open, inFlight, dead, acked, oldest] = await Promise.all([
-          this.partitions.toArray(),
-          this.items.where('[open+order]').between([1, MIN], [1, MAX]).count(),
-          this.inState('in-flight').toArray(),
-          this.inState('dead').count(),
-          this.inState('acked').count(),
-          this.items.where('[open+createdAt]').between([1, MIN], [1, MAX]).first(),
-        ]);
+        // per-partition totals, the items in flight and the head of each partition: no read of the
+        // whole queue, which would hold back the commits of sales behind this transaction
+        const [partitions, inFlight] = await Promise.all([this.partitions.toArray(), this.tracked('in-flight').toArray()]);
+        // the oldest open item is at the head of its partition (numbers follow enqueue order; see StoreStats)
+        const heads = await Promise.all(partitions.filter((p) => p.openCount > 0).map((p) => this.openRun(p.partition).first()));
         const live = inFlight.filter((row) => holds(row.lease, at)).length;
+        const sum = (field: keyof PartitionTotals) => partitions.reduce((total, p) => total + p[field], 0);
+        const oldest = heads.reduce<number | undefined>(
+          (min, head) => (head === undefined || (min !== undefined && min <= head.createdAt) ? min : head.createdAt),
+          undefined,
+        );
         return {
-          pending: open - live,
+          pending: sum('openCount') - live,
           inFlight: live,
-          dead,
-          acked,
-          oldestOpenAt: oldest?.createdAt,
-          openBytes: partitions.reduce((sum, p) => sum + p.openBytes, 0),
+          dead: sum('deadCount'),
+          acked: sum('ackedCount'),
+          oldestOpenAt: oldest,
+          openBytes: sum('openBytes'),
           blockedPartitions: partitions.filter((p) => p.blocked !== undefined).length,
         };
       }),
@@ -560,16 +694,21 @@ class DexieStore implements OutboxStore {
   async listItems(query?: ListItemsQuery): Promise<OutboxItem[]> {
     const q = parseListItems(query);
     return this.run('listing items', async () => {
-      let collection =
-        q.state === 'all'
-          ? this.items.orderBy('order')
-          : q.state === 'open'
-            ? this.items.where('[open+order]').between([1, MIN], [1, MAX])
-            : this.inState(q.state);
-      if (q.partition !== undefined) {
-        const partition = q.partition;
-        collection = collection.filter((row) => row.partition === partition);
+      const { partition } = q;
+      if (q.state === 'open' || q.state === 'pending') {
+        // the open items (of one partition or all), put in enqueue order here: operators list them,
+        // sales never wait on it
+        const open = await (
+          partition === undefined ? this.items.where('[open+partition+seq]').between([1, MIN], [1, MAX]) : this.openRun(partition)
+        ).toArray();
+        return open
+          .filter((row) => q.state === 'open' || row.state === 'pending')
+          .sort((a, b) => a.order - b.order)
+          .slice(q.offset, q.offset + q.limit)
+          .map((row) => toItem(row));
       }
+      let collection = q.state === 'all' ? this.items.orderBy('order') : this.tracked(q.state);
+      if (partition !== undefined) collection = collection.filter((row) => row.partition === partition);
       return (await collection.offset(q.offset).limit(q.limit).toArray()).map((row) => toItem(row));
     });
   }
@@ -579,7 +718,7 @@ class DexieStore implements OutboxStore {
     return this.run('retrying dead letters', () =>
       this.db.transaction('rw', [this.items, this.partitions], async () => {
         let rows: ItemRow[];
-        if (keys === 'all') rows = await this.inState('dead').toArray();
+        if (keys === 'all') rows = await this.tracked('dead').toArray();
         else {
           const unique = [...new Set(keys)];
           rows = (await this.items.bulkGet(unique)).filter((row): row is ItemRow => row?.state === 'dead');
@@ -588,9 +727,9 @@ class DexieStore implements OutboxStore {
         const revived: ItemRow[] = [];
         for (const row of rows) {
           const part = await parts.get(row.partition);
-          revived.push({ ...cleared(row), state: 'pending', open: 1, seq: part.nextSeq, attempts: 0, notBefore: 0 });
+          revived.push(inState({ ...cleared(row), seq: part.nextSeq, attempts: 0, notBefore: 0 }, 'pending'));
           part.nextSeq += 1;
-          part.openBytes += row.bytes;
+          moveTotals(part, 'dead', 'pending', row.bytes);
         }
         await parts.save();
         await this.items.bulkPut(revived);
@@ -604,18 +743,14 @@ class DexieStore implements OutboxStore {
     return this.run('pruning acknowledged items', () =>
       this.db.transaction('rw', [this.items, this.partitions], async () => {
         const rows = await this.items.where('[ackedAt+order]').below([before, MIN]).limit(limit).toArray();
-        const through = new Map<string, number>();
+        const parts = new PartitionCache(this.partitions);
         for (const row of rows) {
-          if (row.seq !== null) through.set(row.partition, Math.max(through.get(row.partition) ?? 0, row.seq));
+          const part = await parts.get(row.partition);
+          moveTotals(part, row.state, undefined, row.bytes);
+          if (row.seq !== null) part.prunedThrough = Math.max(part.prunedThrough, row.seq);
         }
         await this.items.bulkDelete(rows.map((row) => row.key));
-        const names = [...through.keys()];
-        const parts = await this.partitions.bulkGet(names);
-        await this.partitions.bulkPut(
-          parts.flatMap((part, i) =>
-            part === undefined ? [] : [{ ...part, prunedThrough: Math.max(part.prunedThrough, through.get(names[i]!) ?? 0) }],
-          ),
-        );
+        await parts.save();
         return rows.length;
       }),
     );
@@ -706,8 +841,38 @@ class DexieStore implements OutboxStore {
 }
 
 function newPartition(partition: string): PartitionRow {
-  return { partition, nextSeq: 1, prunedThrough: 0, openBytes: 0 };
+  return { partition, nextSeq: 1, prunedThrough: 0, ...emptyTotals() };
 }
+
+type PreparedCommit = ReturnType<typeof prepareCommit>;
+
+/** The tables the commit writes (its native transaction's scope). */
+const COMMIT_STORES = ['items', 'partitions', 'records', 'meta'];
+
+/** The tables of a commit's native transaction. */
+interface CommitTables {
+  items: IDBObjectStore;
+  partitions: IDBObjectStore;
+  records: IDBObjectStore;
+  meta: IDBObjectStore;
+}
+
+/** What the checked attempt of a commit reads besides partitions and the order counter. */
+interface CommitChecks {
+  /** the stored item under each input item's key, in input order */
+  existing: (ItemRow | undefined)[];
+  /** the records written with mode 'insert' that already exist */
+  inserted: PreparedRecord[];
+}
+
+const MISSING_ORDER_ROW = new Error('The order counter is missing.');
+
+/**
+ * Whether the first attempt of a commit aborted for the checked one: an `add` met an existing key
+ * (ConstraintError: a replay, a reused key or an existing record), or the order counter was missing.
+ */
+const needsChecks = (error: unknown): boolean =>
+  error === MISSING_ORDER_ROW || (error as { name?: unknown } | null | undefined)?.name === 'ConstraintError';
 
 /** Partitions read and changed within one transaction, written back together by save(). */
 class PartitionCache {
