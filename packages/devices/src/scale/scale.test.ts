@@ -147,6 +147,14 @@ describe('scale health and failures', () => {
     await firstValueFrom(scale.health$.pipe(filter((h) => h.state === 'online')));
   });
 
+  it('says the scale did not answer when nothing at all came back in time', async () => {
+    const { scale, sim } = await setup({ protocol: 'nci' }, { responseTimeoutMs: 5_000 });
+    sim.setSilent(true);
+    const error = await failureOf(scale.readStable(50));
+    expect(error.details).toMatchObject({ reason: 'timeout', last: undefined });
+    expect(error.message).toMatch(/did not answer within 50 ms/);
+  });
+
   it('reports disconnected and rejects readStable when the link drops', async () => {
     const { scale, sim } = await setup({ protocol: 'toledo-8213' });
     sim.setWeight(10, { moving: true });

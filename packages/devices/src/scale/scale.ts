@@ -303,7 +303,7 @@ export function createScale(options: ScaleOptions): Scale {
               throwError(() =>
                 failure(
                   'timeout',
-                  last?.status === 'no-response'
+                  last === undefined || last.status === 'no-response'
                     ? `The scale ${id} did not answer within ${ms.data} ms: check its cable and power.`
                     : last?.status === 'fault'
                       ? `The scale ${id} did not give a weight within ${ms.data} ms (${last.message}): check it, or have it serviced.`
