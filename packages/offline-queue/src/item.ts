@@ -167,31 +167,41 @@ export type PreparedRecord =
 
 const MAX_DEPTH = 256;
 
-function at(path: string, key: string | number): string {
-  return typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`;
+/** Where notJson found a problem: the path is filled in on the way back up, so valid data costs no strings. */
+interface NotJson {
+  path: (string | number)[];
+  problem: string;
+}
+
+function describe(found: NotJson): string {
+  let path = '';
+  for (const key of found.path) path = typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`;
+  return `${path || 'the value'} ${found.problem}`;
 }
 
 /**
- * The first place where `value` is not plain JSON data, described for an error message, or
- * undefined. A walk instead of a JSON.stringify replacer: calling back into JavaScript for every
- * value made encoding a sale three times slower.
+ * The first place where `value` is not plain JSON data, or undefined. A walk instead of a
+ * JSON.stringify replacer: calling back into JavaScript for every value made encoding a sale
+ * three times slower.
  */
-function notJson(value: unknown, path: string, depth: number): string | undefined {
+function notJson(value: unknown, depth: number): NotJson | undefined {
   switch (typeof value) {
     case 'string':
     case 'boolean':
       return undefined;
     case 'number':
-      return Number.isFinite(value) ? undefined : `${path || 'the value'} is ${String(value)}`;
+      return Number.isFinite(value) ? undefined : { path: [], problem: `is ${String(value)}` };
     case 'object': {
       if (value === null) return undefined;
-      if (depth > MAX_DEPTH) return `${path || 'the value'} is nested more than ${MAX_DEPTH} levels deep (or refers to itself)`;
+      if (depth > MAX_DEPTH) return { path: [], problem: `is nested more than ${MAX_DEPTH} levels deep (or refers to itself)` };
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
           const item: unknown = value[i];
-          if (item === undefined) return `${at(path, i)} is undefined`;
-          const problem = notJson(item, at(path, i), depth + 1);
-          if (problem !== undefined) return problem;
+          const found = item === undefined ? { path: [], problem: 'is undefined' } : notJson(item, depth + 1);
+          if (found !== undefined) {
+            found.path.unshift(i);
+            return found;
+          }
         }
         return undefined;
       }
@@ -200,22 +210,25 @@ function notJson(value: unknown, path: string, depth: number): string | undefine
         // a Date (or anything with toJSON) becomes what toJSON gives; a Map or class instance would be lost
         if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined;
         const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-        return `${path || 'the value'} is a ${name}, not a plain object`;
+        return { path: [], problem: `is a ${name}, not a plain object` };
       }
       for (const key in value) {
         const item = (value as Record<string, unknown>)[key];
         if (item === undefined) continue; // an absent property, as JSON has it
-        const problem = notJson(item, at(path, key), depth + 1);
-        if (problem !== undefined) return problem;
+        const found = notJson(item, depth + 1);
+        if (found !== undefined) {
+          found.path.unshift(key);
+          return found;
+        }
       }
       return undefined;
     }
     case 'undefined':
-      return `${path || 'the value'} is undefined`;
+      return { path: [], problem: 'is undefined' };
     case 'bigint':
     case 'function':
     case 'symbol':
-      return `${path || 'the value'} is a ${typeof value}`;
+      return { path: [], problem: `is a ${typeof value}` };
   }
 }
 
@@ -226,9 +239,12 @@ function notJson(value: unknown, path: string, depth: number): string | undefine
  * toJSON are kept as toJSON gives them.
  */
 export function encodeJson(value: unknown, what: string): string {
-  const problem = notJson(value, '', 0);
-  if (problem !== undefined) {
-    throw new ValidationError(ErrorCode.VALIDATION_FAILED, `Invalid ${what}: it must be plain JSON data, but ${problem}.`);
+  const found = notJson(value, 0);
+  if (found !== undefined) {
+    throw new ValidationError(
+      ErrorCode.VALIDATION_FAILED,
+      `Invalid ${what}: it must be plain JSON data, but ${describe(found)}.`,
+    );
   }
   return JSON.stringify(value);
 }

@@ -118,5 +118,5 @@ export function parseRelease(input: { name: string; owner: string }) {
 
 const nowSchema = time;
 export function parseNow(now: number): number {
-  return parseInput(nowSchema, now, 'time (ms since the epoch)');
+  return Number.isSafeInteger(now) && now >= 0 ? now : parseInput(nowSchema, now, 'time (ms since the epoch)');
 }
