@@ -21,13 +21,13 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
           key TEXT PRIMARY KEY,
           value TEXT NOT NULL
         );
+        -- next_seq is a floor: numbers below it were taken by items that are acknowledged, dead or
+        -- pruned. A new item takes the larger of the floor and one above the partition's open items,
+        -- so an enqueue writes the item and its two index entries, and no partition row.
         CREATE TABLE partitions (
           partition TEXT PRIMARY KEY,
-          next_seq INTEGER NOT NULL,
+          next_seq INTEGER NOT NULL DEFAULT 1,
           pruned_through INTEGER NOT NULL DEFAULT 0,
-          -- running totals kept by the triggers below, so metrics never read the queue itself
-          open_count INTEGER NOT NULL DEFAULT 0,
-          open_bytes INTEGER NOT NULL DEFAULT 0,
           dead_count INTEGER NOT NULL DEFAULT 0,
           acked_count INTEGER NOT NULL DEFAULT 0,
           blocked_code TEXT,
@@ -60,30 +60,28 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
           dead_seq INTEGER,
           last_error TEXT
         );
-        -- what claims read; unique, so two open items can never share a number
-        CREATE UNIQUE INDEX items_open ON items (partition, seq) WHERE state IN ('pending', 'in-flight');
+        -- the open items: what claims read, where new numbers come from, and (covering created_at
+        -- and bytes) what metrics count, without reading a payload
+        CREATE INDEX items_open ON items (partition, seq, created_at, bytes) WHERE state IN ('pending', 'in-flight');
         CREATE INDEX items_acked_at ON items (acked_at) WHERE state = 'acked';
         CREATE INDEX items_in_flight ON items (partition) WHERE state = 'in-flight';
-        -- an enqueued item takes the partition's next number (see the insert in sqlite-store.ts)
-        -- and the partition's totals follow every change of state
-        CREATE TRIGGER items_next_seq AFTER INSERT ON items BEGIN
-          INSERT INTO partitions (partition, next_seq, open_count, open_bytes) VALUES (NEW.partition, NEW.seq + 1, 1, NEW.bytes)
-          ON CONFLICT (partition) DO UPDATE SET
-            next_seq = excluded.next_seq, open_count = open_count + 1, open_bytes = open_bytes + excluded.open_bytes;
-        END;
-        CREATE TRIGGER items_totals AFTER UPDATE OF state ON items
+        -- closing an item (acknowledged or dead with its number) raises the floor and the totals
+        CREATE TRIGGER items_closed AFTER UPDATE OF state ON items
         WHEN NOT (OLD.state IN ('pending', 'in-flight') AND NEW.state IN ('pending', 'in-flight')) BEGIN
-          UPDATE partitions SET
-            open_count = open_count + (NEW.state IN ('pending', 'in-flight')) - (OLD.state IN ('pending', 'in-flight')),
-            open_bytes = open_bytes + NEW.bytes * (NEW.state IN ('pending', 'in-flight')) - OLD.bytes * (OLD.state IN ('pending', 'in-flight')),
-            dead_count = dead_count + (NEW.state = 'dead') - (OLD.state = 'dead'),
-            acked_count = acked_count + (NEW.state = 'acked') - (OLD.state = 'acked')
-          WHERE partition = NEW.partition;
+          INSERT INTO partitions (partition, next_seq, dead_count, acked_count)
+          VALUES (
+            NEW.partition,
+            CASE WHEN NEW.state IN ('acked', 'dead') AND NEW.seq IS NOT NULL THEN NEW.seq + 1 ELSE 1 END,
+            (NEW.state = 'dead') - (OLD.state = 'dead'),
+            (NEW.state = 'acked') - (OLD.state = 'acked')
+          )
+          ON CONFLICT (partition) DO UPDATE SET
+            next_seq = MAX(next_seq, excluded.next_seq),
+            dead_count = dead_count + excluded.dead_count,
+            acked_count = acked_count + excluded.acked_count;
         END;
         CREATE TRIGGER items_removed AFTER DELETE ON items BEGIN
           UPDATE partitions SET
-            open_count = open_count - (OLD.state IN ('pending', 'in-flight')),
-            open_bytes = open_bytes - OLD.bytes * (OLD.state IN ('pending', 'in-flight')),
             dead_count = dead_count - (OLD.state = 'dead'),
             acked_count = acked_count - (OLD.state = 'acked')
           WHERE partition = OLD.partition;

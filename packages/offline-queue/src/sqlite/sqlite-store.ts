@@ -81,8 +81,6 @@ interface PartitionRow {
   partition: string;
   next_seq: number;
   pruned_through: number;
-  open_count: number;
-  open_bytes: number;
   dead_count: number;
   acked_count: number;
   blocked_code: string | null;
@@ -99,6 +97,11 @@ interface LeaseRow {
 }
 
 const opt = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
+
+/** The next number of partition @partition: one above its open items, and never below its floor. */
+const NEXT_SEQ = `MAX(
+  COALESCE((SELECT MAX(seq) FROM items WHERE partition = @partition AND state IN ('pending', 'in-flight')), 0) + 1,
+  COALESCE((SELECT next_seq FROM partitions WHERE partition = @partition), 1))`;
 
 function toItem(row: ItemRow): OutboxItem {
   return {
@@ -306,20 +309,14 @@ export class SqliteStore implements OutboxStore {
     this.stmt = {
       itemByKey: db.prepare<[string], ItemRow>('SELECT * FROM items WHERE key = ?'),
       partition: db.prepare<[string], PartitionRow>('SELECT * FROM partitions WHERE partition = ?'),
-      nextSeq: db.prepare<[string], { seq: number }>(
-        `INSERT INTO partitions (partition, next_seq) VALUES (?, 2)
-         ON CONFLICT (partition) DO UPDATE SET next_seq = next_seq + 1
-         RETURNING next_seq - 1 AS seq`,
-      ),
-      // one statement per item: its number comes from the partition counter, which the
-      // items_next_seq trigger moves on; a key already stored inserts nothing and returns no row
+      nextSeq: db.prepare<{ partition: string }, { seq: number }>(`SELECT ${NEXT_SEQ} AS seq`),
+      // one statement per item (see NEXT_SEQ); a key already stored inserts nothing and returns no row
       insertItem: db.prepare<
         { key: string; partition: string; type: string; payload: string; createdAt: number },
         { seq: number; bytes: number }
       >(
         `INSERT INTO items (key, partition, seq, type, payload, bytes, created_at, state)
-         VALUES (@key, @partition, COALESCE((SELECT next_seq FROM partitions WHERE partition = @partition), 1),
-                 @type, @payload, length(CAST(@payload AS BLOB)), @createdAt, 'pending')
+         VALUES (@key, @partition, ${NEXT_SEQ}, @type, @payload, length(CAST(@payload AS BLOB)), @createdAt, 'pending')
          ON CONFLICT (key) DO NOTHING
          RETURNING seq, bytes`,
       ),
@@ -371,7 +368,6 @@ export class SqliteStore implements OutboxStore {
         `UPDATE items SET seq = -seq WHERE partition = ? AND seq > ? AND state IN ('pending', 'in-flight')`,
       ),
       shiftBack: db.prepare(`UPDATE items SET seq = -seq - 1 WHERE partition = ? AND seq < 0`),
-      decrementNext: db.prepare('UPDATE partitions SET next_seq = next_seq - 1 WHERE partition = ?'),
       block: db.prepare(
         `INSERT INTO partitions (partition, next_seq, blocked_code, blocked_message, blocked_at) VALUES (@partition, 1, @code, @message, @now)
          ON CONFLICT (partition) DO UPDATE SET blocked_code = @code, blocked_message = @message, blocked_at = @now`,
@@ -394,10 +390,23 @@ export class SqliteStore implements OutboxStore {
         `INSERT INTO partitions (partition, next_seq) VALUES (@partition, @next)
          ON CONFLICT (partition) DO UPDATE SET next_seq = @next, blocked_code = NULL, blocked_message = NULL, blocked_at = NULL`,
       ),
-      totals: db.prepare<[], { open: number; bytes: number; dead: number; acked: number; blocked: number }>(
-        `SELECT COALESCE(SUM(open_count), 0) AS open, COALESCE(SUM(open_bytes), 0) AS bytes, COALESCE(SUM(dead_count), 0) AS dead,
-                COALESCE(SUM(acked_count), 0) AS acked, COUNT(blocked_code) AS blocked
+      openTotals: db.prepare<[], { open: number; bytes: number }>(
+        `SELECT COUNT(*) AS open, COALESCE(SUM(bytes), 0) AS bytes FROM items INDEXED BY items_open
+         WHERE state IN ('pending', 'in-flight')`,
+      ),
+      closedTotals: db.prepare<[], { dead: number; acked: number; blocked: number }>(
+        `SELECT COALESCE(SUM(dead_count), 0) AS dead, COALESCE(SUM(acked_count), 0) AS acked, COUNT(blocked_code) AS blocked
          FROM partitions`,
+      ),
+      // the partitions with open items, one index lookup each (a skip-scan of items_open)
+      openPartitions: db.prepare<[], { partition: string }>(
+        `WITH RECURSIVE open (partition) AS (
+           SELECT MIN(partition) FROM items WHERE state IN ('pending', 'in-flight')
+           UNION ALL
+           SELECT (SELECT MIN(partition) FROM items WHERE state IN ('pending', 'in-flight') AND partition > open.partition)
+           FROM open WHERE open.partition IS NOT NULL
+         )
+         SELECT partition FROM open WHERE partition IS NOT NULL`,
       ),
       inFlight: db.prepare<{ now: number }, { n: number }>(
         `SELECT COUNT(*) AS n FROM items INDEXED BY items_in_flight
@@ -553,11 +562,11 @@ export class SqliteStore implements OutboxStore {
       const { now } = req;
       const due = (row: ItemRow) => row.not_before <= now || row.not_before - now > req.horizonMs;
       const heads: ItemRow[] = [];
-      for (const partition of this.stmt.partitions.all()) {
-        if (partition.blocked_code !== null || partition.open_count === 0) continue;
+      for (const { partition } of this.stmt.openPartitions.all()) {
+        if (this.stmt.partition.get(partition)?.blocked_code != null) continue;
         // one lease at a time per partition, wherever in the partition it is
-        if (this.stmt.liveLease.get({ partition: partition.partition, now }) !== undefined) continue;
-        const head = this.stmt.head.get(partition.partition);
+        if (this.stmt.liveLease.get({ partition, now }) !== undefined) continue;
+        const head = this.stmt.head.get(partition);
         if (head === undefined || !due(head)) continue;
         heads.push(head);
       }
@@ -623,7 +632,6 @@ export class SqliteStore implements OutboxStore {
             if (release) {
               this.stmt.shiftNegate.run(row.partition, row.seq);
               this.stmt.shiftBack.run(row.partition);
-              this.stmt.decrementNext.run(row.partition);
             }
             break;
           }
@@ -674,36 +682,55 @@ export class SqliteStore implements OutboxStore {
       const ids = this.stmt.openIds.all(partition);
       ids.forEach(({ id }, i) => this.stmt.setSeq.run(-(i + 1), id));
       ids.forEach(({ id }, i) => this.stmt.setSeq.run(nextSeq + i, id));
-      this.stmt.rebasePartition.run({ partition, next: nextSeq + ids.length });
+      this.stmt.rebasePartition.run({ partition, next: nextSeq });
     });
   }
 
   async stats(now: number): Promise<StoreStats> {
     const at = parseNow(now);
     return this.read('counting items', () => {
-      const totals = this.stmt.totals.get()!;
+      const open = this.stmt.openTotals.get()!;
+      const closed = this.stmt.closedTotals.get()!;
       const inFlight = this.stmt.inFlight.get({ now: at })!.n;
       // the oldest open item is at the head of its partition (numbers follow enqueue order)
       let oldest: number | undefined;
-      for (const partition of this.stmt.partitions.all()) {
-        if (partition.open_count === 0) continue;
-        const head = this.stmt.headCreatedAt.get(partition.partition);
+      for (const { partition } of this.stmt.openPartitions.all()) {
+        const head = this.stmt.headCreatedAt.get(partition);
         if (head !== undefined && (oldest === undefined || head.created_at < oldest)) oldest = head.created_at;
       }
       return {
-        pending: totals.open - inFlight,
+        pending: open.open - inFlight,
         inFlight,
-        dead: totals.dead,
-        acked: totals.acked,
+        dead: closed.dead,
+        acked: closed.acked,
         oldestOpenAt: oldest,
-        openBytes: totals.bytes,
-        blockedPartitions: totals.blocked,
+        openBytes: open.bytes,
+        blockedPartitions: closed.blocked,
       };
     });
   }
 
   async listPartitions(): Promise<PartitionInfo[]> {
-    return this.read('listing partitions', () => this.stmt.partitions.all().map(toPartition));
+    return this.read('listing partitions', () => {
+      const rows = new Map(this.stmt.partitions.all().map((row) => [row.partition, row]));
+      for (const { partition } of this.stmt.openPartitions.all()) {
+        if (!rows.has(partition)) {
+          rows.set(partition, {
+            partition,
+            next_seq: 1,
+            pruned_through: 0,
+            dead_count: 0,
+            acked_count: 0,
+            blocked_code: null,
+            blocked_message: null,
+            blocked_at: null,
+          });
+        }
+      }
+      return [...rows.values()]
+        .sort((a, b) => (a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : 0))
+        .map((row) => ({ ...toPartition(row), nextSeq: this.stmt.nextSeq.get({ partition: row.partition })!.seq }));
+    });
   }
 
   async listItems(query?: ListItemsQuery): Promise<OutboxItem[]> {
@@ -731,7 +758,7 @@ export class SqliteStore implements OutboxStore {
     return this.write('retrying dead letters', true, () => {
       const rows = parsed.keys === 'all' ? this.stmt.allDead.all() : parsed.keys.flatMap((key) => this.stmt.deadByKey.all(key));
       for (const row of rows) {
-        const { seq } = this.stmt.nextSeq.get(row.partition)!;
+        const { seq } = this.stmt.nextSeq.get({ partition: row.partition })!;
         this.stmt.revive.run({ id: row.id, seq });
       }
       return rows.length;
