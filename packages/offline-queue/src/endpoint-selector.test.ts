@@ -43,6 +43,18 @@ describe('createEndpointSelector', () => {
     expect(selector.current().id).toBe('primary');
   });
 
+  it('takes the order of the list as priority when endpoints give none', () => {
+    const { selector, fail } = setup({
+      endpoints: [
+        { id: 'first', url: 'https://eu.example.com' },
+        { id: 'second', url: 'https://us.example.com' },
+      ],
+    });
+    expect(selector.current()).toEqual({ id: 'first', url: 'https://eu.example.com', priority: 0 });
+    fail('first', 2);
+    expect(selector.current()).toEqual({ id: 'second', url: 'https://us.example.com', priority: 1 });
+  });
+
   it('fails over to the next endpoint when the current breaker opens, without waiting', () => {
     const { selector, switches, fail, clock } = setup();
     clock.advance(5_000);

@@ -17,8 +17,16 @@ export interface Endpoint {
   priority: number;
 }
 
+/** An endpoint as callers give it: without `priority`, its position in the list is its priority. */
+export interface EndpointInput {
+  id: string;
+  url: string;
+  /** lower is preferred; default: the endpoint's index in the list (the first is the primary) */
+  priority?: number | undefined;
+}
+
 export interface EndpointSelectorOptions {
-  endpoints: readonly Endpoint[];
+  endpoints: readonly EndpointInput[];
   /** options for each endpoint's circuit breaker (the selector's clock is used) */
   breaker?: Omit<CircuitBreakerOptions, 'clock'>;
   /** at most one switch per this window, so a flapping endpoint cannot bounce traffic; default 60 000 ms */
@@ -78,7 +86,7 @@ export interface EndpointSelector {
 const endpointSchema = z.object({
   id: z.string().min(1),
   url: z.url(),
-  priority: z.number().int().nonnegative(),
+  priority: z.number().int().nonnegative().optional(),
 });
 
 const selectorOptionsSchema = z.object({
@@ -109,7 +117,7 @@ export function createEndpointSelector(options: EndpointSelectorOptions): Endpoi
   const opts = parseInput(selectorOptionsSchema, options, 'endpoint selector options');
   const { clock } = opts;
   const slots: Slot[] = opts.endpoints
-    .map((endpoint, index) => ({ endpoint, index }))
+    .map((input, index) => ({ endpoint: { ...input, priority: input.priority ?? index }, index }))
     .sort((a, b) => a.endpoint.priority - b.endpoint.priority || a.index - b.index)
     .map(({ endpoint }) => ({
       endpoint: { id: endpoint.id, url: endpoint.url, priority: endpoint.priority },

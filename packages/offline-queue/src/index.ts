@@ -69,6 +69,7 @@ export type { CircuitBreaker, CircuitBreakerOptions, CircuitState } from './circ
 export { createEndpointSelector } from './endpoint-selector';
 export type {
   Endpoint,
+  EndpointInput,
   EndpointHealth,
   EndpointSelector,
   EndpointSelectorOptions,

@@ -2,7 +2,7 @@ import { ClockSchema, parseInput, systemClock, type Clock } from '@tillkit/core'
 import { z } from 'zod';
 import type { RandomSource } from './backoff';
 import { circuitBreakerOptionsSchema, type CircuitBreakerOptions } from './circuit-breaker';
-import type { Endpoint } from './endpoint-selector';
+import type { Endpoint, EndpointInput } from './endpoint-selector';
 import type { FlusherLock } from './flusher-lock';
 import { nameSchema } from './item';
 import type { OutboxStore } from './store';
@@ -13,8 +13,11 @@ export interface OutboxOptions {
   store: OutboxStore;
   /** how batches reach a server (createHttpTransport, or the sync client's protocol) */
   transport: Transport;
-  /** ordered endpoints: lower priority is preferred (primary cloud, secondary region, in-store hub) */
-  endpoints: readonly Endpoint[];
+  /**
+   * ordered endpoints (primary cloud, secondary region, in-store hub): lower priority is preferred;
+   * without priorities, the order of the list decides
+   */
+  endpoints: readonly EndpointInput[];
   /** this till's id: the default partition of every item */
   deviceId: string;
   batch?: {
@@ -66,7 +69,7 @@ export interface OutboxOptions {
 
 const positiveMs = z.number().int().positive();
 
-const endpointSchema = z.object({ id: nameSchema, url: z.url(), priority: z.number().int().nonnegative() });
+const endpointSchema = z.object({ id: nameSchema, url: z.url(), priority: z.number().int().nonnegative().optional() });
 
 const optionsSchema = z
   .object({
@@ -75,7 +78,10 @@ const optionsSchema = z
       'an OutboxStore (createSqliteStore or createDexieStore)',
     ),
     transport: z.custom<Transport>((v) => typeof (v as Transport | undefined)?.send === 'function', 'a Transport with send()'),
-    endpoints: z.array(endpointSchema).min(1, 'give at least one endpoint'),
+    endpoints: z
+      .array(endpointSchema)
+      .min(1, 'give at least one endpoint')
+      .transform((list) => list.map((e, index) => ({ ...e, priority: e.priority ?? index }))),
     deviceId: nameSchema,
     batch: z
       .object({

@@ -111,6 +111,8 @@ describe('enqueue', () => {
       () => o.enqueue({ payload: 1, key: '' }),
       () => o.enqueueAll([]),
       () => o.enqueue({ payload: 1, partition: ' padded ' }),
+      // a misspelt field is refused, not silently replaced by a default
+      () => o.enqueue({ payload: 1, typ: 'sale' } as Parameters<typeof o.enqueue>[0]),
     ]) {
       try {
         await bad();
@@ -119,7 +121,7 @@ describe('enqueue', () => {
         codes.push(TillkitError.isInstance(error) ? error.code : String(error));
       }
     }
-    expect(codes).toEqual(['VALIDATION_FAILED', 'VALIDATION_FAILED', 'VALIDATION_FAILED', 'VALIDATION_FAILED']);
+    expect(codes).toEqual(Array.from({ length: 5 }, () => 'VALIDATION_FAILED'));
     expect(await s.listItems({ state: 'all' })).toEqual([]);
   });
 

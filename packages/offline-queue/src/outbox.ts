@@ -140,7 +140,8 @@ export interface Outbox {
   close(): Promise<void>;
 }
 
-const enqueueSchema = z.object({
+// strict: a misspelt field (`typ`, `partiton`) is an error, not a silently defaulted value
+const enqueueSchema = z.strictObject({
   payload: z.unknown(),
   key: nameSchema.optional(),
   partition: nameSchema.optional(),
@@ -150,6 +151,12 @@ const enqueueSchema = z.object({
 const enqueueListSchema = z.array(enqueueSchema).min(1, 'enqueue at least one item');
 
 const optionalName = (value: unknown) => value === undefined || isName(value);
+const ENQUEUE_FIELDS = new Set(['payload', 'key', 'partition', 'type']);
+
+function onlyKnownFields(input: object): boolean {
+  for (const field in input) if (!ENQUEUE_FIELDS.has(field)) return false;
+  return true;
+}
 
 /** True when enqueueListSchema would accept `inputs` unchanged (the hot path skips zod). */
 function enqueueIsPlain(inputs: unknown): inputs is readonly EnqueueInput[] {
@@ -159,6 +166,7 @@ function enqueueIsPlain(inputs: unknown): inputs is readonly EnqueueInput[] {
       typeof input === 'object' &&
       input !== null &&
       !Array.isArray(input) &&
+      onlyKnownFields(input) &&
       optionalName((input as EnqueueInput).key) &&
       optionalName((input as EnqueueInput).partition) &&
       optionalName((input as EnqueueInput).type),
