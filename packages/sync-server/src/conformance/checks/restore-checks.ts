@@ -1,7 +1,8 @@
 import { SyncPaths } from '@tillkit/sync-client/protocol';
 import { check, show } from '../assert';
 import type { ConformanceCheck } from '../check';
-import { wireItem } from '../till-events';
+import { expectResult } from '../context';
+import { ScriptedTill, wireItem } from '../till-events';
 
 export const restoreChecks: ConformanceCheck[] = [
   {
@@ -46,6 +47,42 @@ export const restoreChecks: ConformanceCheck[] = [
       check(
         head.lastReceiptNumber === last.lastReceiptNumber,
         () => `restore's till state has lastReceiptNumber ${show(head.lastReceiptNumber)}, expected ${last.lastReceiptNumber}`,
+      );
+    },
+  },
+  {
+    id: 'restore.replacement-till',
+    title:
+      'a replacement till enrolled for the same register gets its own credentials, restores where the old one stopped and goes on without a gap',
+    async run(ctx) {
+      const old = await ctx.enrol();
+      const events = [old.script.openSession(), old.script.sale(), old.script.sale(2, 990)];
+      await old.pushApplied(events.map((e) => wireItem(e)));
+      const replacement = await ctx.enrol(old.tenant);
+      check(
+        replacement.enrolment.credentials.clientId !== old.enrolment.credentials.clientId,
+        "the replacement till got the old till's client id",
+      );
+      const snapshot = await replacement.restore(10);
+      const mine = snapshot.partitions.find((p) => p.partition === old.tenant.registerId);
+      check(
+        mine?.lastSeq === 3,
+        () => `the replacement's restore gives last sequence ${show(mine ?? snapshot.partitions)}, expected 3`,
+      );
+      check(
+        snapshot.journalTail.length === 3,
+        () => `the replacement's restore carries ${snapshot.journalTail.length} entries, expected 3`,
+      );
+      check(snapshot.till !== null, "the replacement's restore carries no till state");
+      // the replacement goes on from the restored till state: the next entry chains to the old till's last
+      const resumed = new ScriptedTill(snapshot.till as unknown as typeof old.script.state);
+      const next = wireItem(resumed.sale());
+      check(next.seq === 4, () => `the restored till state continues at seq ${next.seq}, expected 4`);
+      expectResult(await replacement.pushOne(next), { result: 'applied' }, "the replacement's first sale (seq 4)");
+      expectResult(
+        await replacement.pushOne({ ...wireItem(events[2]!), attempt: 9 }),
+        { result: 'duplicate' },
+        "the old till's seq 3 replayed by the replacement",
       );
     },
   },
