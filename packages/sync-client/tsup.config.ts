@@ -6,6 +6,7 @@ export default packageConfig(
     protocol: 'src/protocol/index.ts',
     sqlite: 'src/sqlite/index.ts',
     dexie: 'src/dexie/index.ts',
+    testing: 'src/testing/index.ts',
   },
   { external: ['better-sqlite3', 'dexie'] },
 );
