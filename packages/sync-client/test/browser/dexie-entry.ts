@@ -1,9 +1,9 @@
 // Browser entry for dexie-catalog-store.browser.test.ts: runs inside Chromium, bundled by harness.ts.
 // Every function here is called from the node-side test through `callPage`.
-import type { CatalogStore } from '../../src/catalog-store';
+import type { ApplyPageInput, CatalogStore } from '../../src/catalog-store';
+import type { Change } from '../../src/protocol/index';
 import { createDexieCatalogStore } from '../../src/dexie/index';
 import { dexieConnectionOf, type DexieCatalogStore } from '../../src/dexie/dexie-catalog-store';
-import type { ApplyPageInput, Change } from '../../src/index';
 import { catalogStoreContractCases, type CatalogStoreContractContext } from '../../src/testing/catalog-store-contract';
 import { exposeApi } from './page-api';
 
