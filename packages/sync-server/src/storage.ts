@@ -75,6 +75,9 @@ export interface SyncStorage {
   saveDiagnostics(input: DiagnosticsRecord): Promise<void>;
   deviceTelemetry(deviceId: string): Promise<DeviceTelemetry>;
 
+  /** Resolves when the database answers (the health check); rejects otherwise. */
+  ping(): Promise<void>;
+
   /** Closes the database; later calls fail. Idempotent. */
   close(): Promise<void>;
 }

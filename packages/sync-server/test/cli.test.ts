@@ -54,10 +54,10 @@ describe('tillkit-sync-server', () => {
     expect(badPort.stdout()).toBe('');
   });
 
-  it('serves on the printed url with the printed admin token, exits 1 when the port is taken, closes cleanly on signals', async () => {
+  it('serves on the printed url with the printed admin token, logs without secrets, exits 1 when the port is taken, closes cleanly on signals', async () => {
     const db = join(tempDir(), 'cli.db');
     const secret = 'env-admin-token-0123456789abcdef';
-    const generated = run(['--port', '0', '--db', db]);
+    const generated = run(['--port', '0', '--db', db, '--log']);
     const fromEnv = run(['--port', '0', '--db', ':memory:'], { TILLKIT_ADMIN_TOKEN: secret });
     const register = { merchantId: 'm', storeId: 's', registerId: 'r', currency: 'EUR' };
     try {
@@ -80,6 +80,10 @@ describe('tillkit-sync-server', () => {
     expect(await generated.exit).toBe(0);
     expect(await fromEnv.exit).toBe(0);
     expect(generated.stderr()).toBe('');
+    // --log logs every request as JSON lines, and never the Authorization header: the token shows once, where it was printed
+    expect(generated.stdout()).toMatch(/"url":"\/admin\/v1\/registers"/);
+    const token = /admin token \(generated[^)]*\): (\S+)/.exec(generated.stdout())![1]!;
+    expect(generated.stdout().split(token)).toHaveLength(2);
     expect(fromEnv.stdout()).not.toContain(secret);
   });
 });

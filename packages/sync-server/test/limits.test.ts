@@ -98,4 +98,16 @@ describe('limits and bad input', () => {
     expect(results.map((r) => r.result)).toEqual(['rejected', 'rejected', 'rejected', 'applied']);
     expect(results.slice(0, 3).map((r) => r.code)).toEqual(['INVALID_EVENT', 'INVALID_EVENT', 'INVALID_EVENT']);
   });
+
+  it('answers 503 INTERNAL with Retry-After when its database is gone, without details of the failure', async () => {
+    const server = await startServer();
+    const till = await enrolTill(server, T);
+    await server.storage.close();
+    const answer = await call(server.url, 'GET', '/v1/restore', undefined, { token: till.token });
+    expectProblem(answer, 503, 'INTERNAL');
+    expect(answer.headers.get('retry-after')).toBe('5');
+    expect(answer.text).not.toMatch(/STORAGE_CLOSED|sqlite/i);
+    expectProblem(await call(server.url, 'GET', '/v1/health'), 503, 'INTERNAL');
+    expect((await call(server.url, 'GET', '/v1/meta')).status).toBe(200);
+  });
 });

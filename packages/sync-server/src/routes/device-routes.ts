@@ -30,7 +30,11 @@ export function registerDeviceRoutes(app: FastifyInstance, ctx: RouteContext): v
     return meta;
   });
 
-  app.get(SyncPaths.health, () => ({ status: 'ok' as const }));
+  // healthy = the database answers (a till's probe moves it to another endpoint otherwise)
+  app.get(SyncPaths.health, async () => {
+    await storage.ping();
+    return { status: 'ok' as const };
+  });
 
   app.post(SyncPaths.enrol, async (request, reply) => {
     const body = parseBody(enrolRequestSchema, request.body, 'an enrolment request ({ code, deviceId, softwareVersion? })');

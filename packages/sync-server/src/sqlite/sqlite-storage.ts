@@ -700,6 +700,12 @@ class SqliteSyncStorage implements SyncStorage {
     });
   }
 
+  ping(): Promise<void> {
+    return this.run('answering a health check', () => {
+      this.db.prepare('SELECT 1').get();
+    });
+  }
+
   close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
