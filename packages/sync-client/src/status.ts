@@ -133,12 +133,38 @@ function withError(state: StatusState, message: string, at: number): StatusState
   return { ...state, lastError: redactText(message), lastErrorAt: at };
 }
 
-/** One step of the status: a pure function of the previous state and one input. */
+function unreachable(state: StatusState): boolean {
+  return state.contact !== 'ok' || state.allOpen;
+}
+
+/**
+ * One step of the status: a pure function of the previous state and one input.
+ *
+ * A catch-up starts when a server answers again (after an outage, or at start) while events wait:
+ * its total is the number waiting at that moment and does not move while new sales come in. It
+ * counts delivered events and ends when the queue is empty or the total was sent.
+ */
 export function reduceStatus(state: StatusState, input: StatusInput): StatusState {
+  let next = step(state, input);
+  let catchUp = next.catchUp;
+  if (catchUp === undefined && unreachable(state) && !unreachable(next) && state.depth > 0) {
+    catchUp = { total: state.depth, sent: 0 };
+  }
+  if (catchUp !== undefined && input.type === 'pushed') {
+    catchUp = { ...catchUp, sent: Math.min(catchUp.total, catchUp.sent + input.count) };
+  }
+  if (catchUp !== undefined && (catchUp.sent >= catchUp.total || (input.type === 'metrics' && input.depth === 0))) {
+    catchUp = undefined;
+  }
+  if (catchUp !== next.catchUp) next = { ...next, catchUp };
+  return next;
+}
+
+function step(state: StatusState, input: StatusInput): StatusState {
   const at = Math.max(state.at, input.at);
   switch (input.type) {
     case 'metrics': {
-      let next: StatusState = {
+      const next: StatusState = {
         ...state,
         at,
         depth: input.depth,
@@ -149,10 +175,7 @@ export function reduceStatus(state: StatusState, input: StatusInput): StatusStat
         lagMs: input.oldestItemAgeMs,
         outboxError: input.lastError,
       };
-      if (input.lastError !== undefined && input.lastError !== state.outboxError) next = withError(next, input.lastError, at);
-      if (next.catchUp !== undefined && (input.depth === 0 || next.catchUp.sent >= next.catchUp.total))
-        next = { ...next, catchUp: undefined };
-      return next;
+      return input.lastError !== undefined && input.lastError !== state.outboxError ? withError(next, input.lastError, at) : next;
     }
     case 'endpoints': {
       const becameHealthy = input.healthy && !state.endpointHealthy;
@@ -171,17 +194,8 @@ export function reduceStatus(state: StatusState, input: StatusInput): StatusStat
       const next = { ...state, at, auth: input.state };
       return input.error !== undefined && input.state === 'failing' ? withError(next, input.error, at) : next;
     }
-    case 'pushed': {
-      let catchUp = state.catchUp;
-      if (catchUp !== undefined) catchUp = { ...catchUp, sent: Math.min(catchUp.total, catchUp.sent + input.count) };
-      else if (state.contact !== 'ok' && state.depth > 0) {
-        // the first delivery after an outage (or a start) with a backlog: a catch-up begins
-        const total = Math.max(state.depth, input.count);
-        catchUp = { total, sent: Math.min(total, input.count) };
-      }
-      if (catchUp !== undefined && catchUp.sent >= catchUp.total) catchUp = undefined;
-      return { ...state, at, contact: 'ok', lastPushAt: input.at, catchUp };
-    }
+    case 'pushed':
+      return { ...state, at, contact: 'ok', lastPushAt: input.at };
     case 'push-failed':
       return withError({ ...state, at, contact: 'failed' }, input.reason, at);
     case 'pulled':

@@ -402,9 +402,15 @@ class SyncClientImpl implements SyncClient {
   }
 
   private async unsettledKeys(): Promise<ReadonlySet<string>> {
-    const open = await this.outbox.items({ state: 'open', limit: 1_000_000 });
-    const dead = await this.outbox.deadLetters.list();
-    return new Set([...open, ...dead].map((item) => item.key));
+    const keys = new Set<string>();
+    const page = 10_000;
+    for (let offset = 0; ; offset += page) {
+      const open = await this.outbox.items({ state: 'open', limit: page, offset });
+      for (const item of open) keys.add(item.key);
+      if (open.length < page) break;
+    }
+    for (const item of await this.outbox.deadLetters.list()) keys.add(item.key);
+    return keys;
   }
 
   // -- pull -----------------------------------------------------------------------------------

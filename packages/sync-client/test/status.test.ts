@@ -83,6 +83,9 @@ describe('status reducer', () => {
     s = reduceStatus(s, { type: 'push-failed', at: 2, reason: 'timed out' });
     s = reduceStatus(s, metrics(10));
     expect(toSyncStatus(s).catchingUp).toBeUndefined();
+    // a probe answers: the catch-up starts with what waits now
+    s = reduceStatus(s, endpoints('primary', { healthy: true }));
+    expect(toSyncStatus(s).catchingUp).toEqual({ total: 10, sent: 0, percent: 0 });
     s = reduceStatus(s, { type: 'pushed', at: 3, count: 4 });
     expect(toSyncStatus(s).catchingUp).toEqual({ total: 10, sent: 4, percent: 40 });
     // new sales while draining do not move the total
@@ -96,9 +99,15 @@ describe('status reducer', () => {
     expect(toSyncStatus(s).catchingUp).toBeUndefined();
   });
 
-  it('ends a catch-up when the queue is empty', () => {
+  it('starts a catch-up at the first delivery when nothing else answered before', () => {
     let s = run([metrics(5), { type: 'pushed', at: 2, count: 2 }]);
     expect(toSyncStatus(s).catchingUp).toEqual({ total: 5, sent: 2, percent: 40 });
+    s = reduceStatus(s, metrics(3));
+    expect(toSyncStatus(s).catchingUp).toEqual({ total: 5, sent: 2, percent: 40 });
+  });
+
+  it('ends a catch-up when the queue is empty', () => {
+    let s = run([metrics(5), { type: 'pushed', at: 2, count: 2 }]);
     s = reduceStatus(s, metrics(0));
     expect(toSyncStatus(s).catchingUp).toBeUndefined();
   });
