@@ -28,6 +28,19 @@ describe('meta and health', () => {
     expect((await call(server.url, 'GET', '/v1/meta', undefined, { headers: { 'tillkit-protocol': '1.3' } })).status).toBe(200);
   });
 
+  it('answers CORS preflights, so browser tills on another origin can call it', async () => {
+    const server = await startServer();
+    const preflight = await fetch(`${server.url}/v1/sync/push`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://till.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/authorization.*tillkit-protocol/);
+    const meta = await call(server.url, 'GET', '/v1/meta');
+    expect(meta.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
   it('answers unknown paths with a 404 NOT_FOUND problem', async () => {
     const server = await startServer();
     const answer = await call(server.url, 'GET', '/v1/nothing-here');
