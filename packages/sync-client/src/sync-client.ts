@@ -146,12 +146,18 @@ class SyncClientImpl implements SyncClient {
       timeoutMs: opts.requestTimeoutMs,
     });
     this.guard = createCompatibilityGuard({ fetch: opts.fetch, timeoutMs: opts.requestTimeoutMs });
+    const pushedWith = new Map<string, string>();
     this.outbox = createOutbox({
       ...opts.outbox,
-      transport: createSyncTransport({ tokens: this.tokens, guard: this.guard, fetch: opts.fetch }),
+      transport: createSyncTransport({
+        tokens: this.tokens,
+        guard: this.guard,
+        fetch: opts.fetch,
+        onToken: (url, token) => pushedWith.set(url, token),
+      }),
       endpoints: opts.endpoints,
       deviceId: opts.deviceId,
-      auth: syncAuthHook(this.tokens),
+      auth: syncAuthHook(this.tokens, (url) => pushedWith.get(url)),
       clock: opts.outbox.clock ?? opts.clock,
     });
     this.puller = createPuller({

@@ -29,6 +29,8 @@ export interface SyncTransportOptions {
   timeoutMs?: number | undefined;
   /** one health probe; default 5 000 ms */
   probeTimeoutMs?: number | undefined;
+  /** told which token each push carried (so a 401 refreshes exactly that one: see syncAuthHook) */
+  onToken?: ((baseUrl: string, token: string) => void) | undefined;
 }
 
 /**
@@ -72,10 +74,11 @@ export function createSyncTransport(options: SyncTransportOptions): Transport {
   const http = createHttpTransport({
     pushPath: SyncPaths.push,
     healthPath: SyncPaths.health,
-    headers: async (endpoint) => ({
-      authorization: `Bearer ${await tokens.token(endpoint.url)}`,
-      [PROTOCOL_HEADER]: String(PROTOCOL_MAJOR),
-    }),
+    headers: async (endpoint) => {
+      const token = await tokens.token(endpoint.url);
+      options.onToken?.(serverKey(endpoint.url), token);
+      return { authorization: `Bearer ${token}`, [PROTOCOL_HEADER]: String(PROTOCOL_MAJOR) };
+    },
     fetch: guardedFetch,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
@@ -129,11 +132,18 @@ export function createSyncTransport(options: SyncTransportOptions): Transport {
   };
 }
 
-/** The outbox's `auth` hook: on 401/403 it asks the token manager for a new token before the batch goes again. */
-export function syncAuthHook(tokens: TokenManager): { refresh(endpoint: { url: string }): Promise<void> } {
+/**
+ * The outbox's `auth` hook: on 401/403 it asks the token manager for a new token before the batch
+ * goes again. `usedToken` names the token the refused push carried (from the transport's
+ * `onToken`): when another request already replaced it, the newer token is used without asking.
+ */
+export function syncAuthHook(
+  tokens: TokenManager,
+  usedToken?: (baseUrl: string) => string | undefined,
+): { refresh(endpoint: { url: string }): Promise<void> } {
   return {
     async refresh(endpoint) {
-      await tokens.refresh(endpoint.url);
+      await tokens.refresh(endpoint.url, usedToken?.(serverKey(endpoint.url)));
     },
   };
 }
