@@ -141,9 +141,16 @@ describe('checkTransaction', () => {
           sourceLineId: l.id,
           quantity: all ? l.quantity : l.quantity === '1' ? '1' : '0.001',
         }));
-        let ret = openReturn({ source: tx, lines, at: AT });
-        if (getSettlement(ret).total !== 0) ret = addTender(ret, { type: 'cash' }, { at: AT });
-        const done = completeSale(ret, till, { at: AT });
+        let done;
+        try {
+          let ret = openReturn({ source: tx, lines, at: AT });
+          if (getSettlement(ret).total !== 0) ret = addTender(ret, { type: basket.cash ? 'cash' : 'card' }, { at: AT });
+          done = completeSale(ret, till, { at: AT });
+        } catch (error) {
+          // core refuses some returns (a cash refund that rounds to nothing): not the server's business
+          if (TillkitError.isInstance(error)) fc.pre(false);
+          throw error;
+        }
         expect(checkTransaction(json(done.transaction), done.entry)).toEqual({ ok: true });
       }),
       { numRuns: 100 },

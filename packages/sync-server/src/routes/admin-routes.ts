@@ -47,19 +47,30 @@ function params<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
  * codes, dataset records, and reads of ingested events, journals and telemetry. A real back
  * office replaces it; the protocol does not depend on it.
  */
-export function registerAdminRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export function registerAdminRoutes(root: FastifyInstance, ctx: RouteContext): void {
+  // an encapsulated plugin: the admin check runs for these routes, whatever form their url takes
+  root.register(
+    (app, _options, done) => {
+      adminRoutes(app, ctx);
+      done();
+    },
+    { prefix: ADMIN_PREFIX },
+  );
+}
+
+function adminRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { storage, clock, options } = ctx;
 
   app.addHook('onRequest', (request, _reply, done) => {
     try {
-      if (request.url.startsWith(`${ADMIN_PREFIX}/`) && request.method !== 'OPTIONS') ctx.authenticateAdmin(request);
+      if (request.method !== 'OPTIONS') ctx.authenticateAdmin(request);
       done();
     } catch (error) {
       done(error as Error);
     }
   });
 
-  app.post(`${ADMIN_PREFIX}/registers`, async (request, reply) => {
+  app.post('/registers', async (request, reply) => {
     const body = parseBody(registerSchema, request.body, 'a register ({ merchantId, storeId, registerId, currency })');
     const outcome = await storage.upsertRegister({ ...body, now: clock.now() });
     if (outcome.status === 'conflict') {
@@ -75,7 +86,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: RouteContext): vo
     return reply.code(201).send(outcome.register);
   });
 
-  app.post(`${ADMIN_PREFIX}/enrolments`, async (request, reply) => {
+  app.post('/enrolments', async (request, reply) => {
     const body = parseBody(enrolmentSchema, request.body, 'an enrolment ({ merchantId, storeId, registerId, ttlSeconds? })');
     const register = await storage.getRegister(body.merchantId, body.registerId);
     if (register === undefined || register.storeId !== body.storeId) {
@@ -98,7 +109,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: RouteContext): vo
   });
 
   app.put<{ Params: { merchantId: string; storeId: string; dataset: string } }>(
-    `${ADMIN_PREFIX}/merchants/:merchantId/stores/:storeId/datasets/:dataset`,
+    '/merchants/:merchantId/stores/:storeId/datasets/:dataset',
     async (request) => {
       const { merchantId, storeId } = params(storeParams, request.params);
       const dataset = datasetOf(request.params.dataset);
@@ -125,7 +136,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: RouteContext): vo
   );
 
   app.delete<{ Params: { merchantId: string; storeId: string; dataset: string; id: string } }>(
-    `${ADMIN_PREFIX}/merchants/:merchantId/stores/:storeId/datasets/:dataset/:id`,
+    '/merchants/:merchantId/stores/:storeId/datasets/:dataset/:id',
     async (request) => {
       const { merchantId, storeId } = params(storeParams, request.params);
       const dataset = datasetOf(request.params.dataset);
@@ -137,7 +148,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: RouteContext): vo
   );
 
   app.get<{ Params: { merchantId: string; storeId: string } }>(
-    `${ADMIN_PREFIX}/merchants/:merchantId/stores/:storeId/events`,
+    '/merchants/:merchantId/stores/:storeId/events',
     async (request) => {
       const { merchantId, storeId } = params(storeParams, request.params);
       const typeText = queryParam(request.query, 'type');
@@ -169,7 +180,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: RouteContext): vo
   );
 
   app.get<{ Params: { merchantId: string; registerId: string } }>(
-    `${ADMIN_PREFIX}/merchants/:merchantId/registers/:registerId/journal`,
+    '/merchants/:merchantId/registers/:registerId/journal',
     async (request) => {
       const { merchantId, registerId } = params(z.object({ merchantId: idSchema, registerId: idSchema }), request.params);
       const register = await storage.getRegister(merchantId, registerId);
@@ -179,7 +190,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: RouteContext): vo
     },
   );
 
-  app.get<{ Params: { deviceId: string } }>(`${ADMIN_PREFIX}/devices/:deviceId/telemetry`, async (request) => {
+  app.get<{ Params: { deviceId: string } }>('/devices/:deviceId/telemetry', async (request) => {
     const deviceId = params(idSchema, request.params.deviceId);
     const device = await storage.getDevice(deviceId);
     if (device === undefined) throw notFound(`No device "${deviceId}" ever enrolled.`);
