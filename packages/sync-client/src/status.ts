@@ -77,7 +77,8 @@ export type StatusInput =
   | { type: 'pushed'; at: number; count: number }
   | { type: 'push-failed'; at: number; reason: string }
   | { type: 'pulled'; at: number }
-  | { type: 'pull-failed'; at: number; error: string; unreachable: boolean }
+  /** `unreachable`: true when no server answered, false when one did, undefined when none was asked (not enrolled) */
+  | { type: 'pull-failed'; at: number; error: string; unreachable: boolean | undefined }
   /** a heartbeat or another request got an answer (ok) or none (not ok) */
   | { type: 'contact'; at: number; ok: boolean }
   | { type: 'error'; at: number; message: string };
@@ -201,7 +202,11 @@ function step(state: StatusState, input: StatusInput): StatusState {
     case 'pulled':
       return { ...state, at, contact: 'ok', lastPullAt: input.at };
     case 'pull-failed':
-      return withError({ ...state, at, contact: input.unreachable ? 'failed' : 'ok' }, input.error, at);
+      return withError(
+        { ...state, at, contact: input.unreachable === undefined ? state.contact : input.unreachable ? 'failed' : 'ok' },
+        input.error,
+        at,
+      );
     case 'contact':
       return { ...state, at, contact: input.ok ? 'ok' : 'failed' };
     case 'error':

@@ -94,9 +94,15 @@ function info(enrolment: Enrolment): EnrolmentInfo {
   };
 }
 
-/** A failure that means no server answered (or none that speaks our protocol). */
-function unreachable(error: unknown): boolean {
-  return (error instanceof SyncNetworkError && error.isRetryable) || isProtocolIncompatible(error);
+/**
+ * Whether a failure means no server answered (or none that speaks our protocol, or one failing
+ * with 5xx): true; a server answered: false; no server was asked (not enrolled, a local store
+ * failed): undefined.
+ */
+function unreachable(error: unknown): boolean | undefined {
+  if (isProtocolIncompatible(error)) return true;
+  if (error instanceof SyncNetworkError) return error.isRetryable;
+  return undefined;
 }
 
 /**
@@ -490,7 +496,8 @@ class SyncClientImpl implements SyncClient {
     } catch (error) {
       const at = this.opts.clock.now();
       this.dispatch({ type: 'error', at, message: this.clean(`heartbeat: ${errorMessage(error)}`) });
-      if (unreachable(error)) this.dispatch({ type: 'contact', at, ok: false });
+      const down = unreachable(error);
+      if (down !== undefined) this.dispatch({ type: 'contact', at, ok: !down });
       throw error;
     }
   }

@@ -129,5 +129,8 @@ describe('status reducer', () => {
     expect(toSyncStatus(refused).lastError).toBe('pull: BAD_RESPONSE');
     const down = reduceStatus(online, { type: 'pull-failed', at: 2, error: 'pull: NETWORK_ERROR', unreachable: true });
     expect(toSyncStatus(down).connectivity).toBe('offline');
+    // nobody was asked (not enrolled): what was known stays
+    const local = reduceStatus(down, { type: 'pull-failed', at: 3, error: 'pull: NOT_ENROLLED', unreachable: undefined });
+    expect(toSyncStatus(local)).toMatchObject({ connectivity: 'offline', lastError: 'pull: NOT_ENROLLED' });
   });
 });
