@@ -170,11 +170,17 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   let failure: string | undefined;
 
   const load = (): Promise<void> =>
-    (loaded ??= options.credentials().then((c) => {
-      credentials = c;
-      if (c === undefined) state.next('not-enrolled');
-      else if (state.value === 'not-enrolled') state.next('enrolled');
-    }));
+    (loaded ??= options.credentials().then(
+      (c) => {
+        credentials = c;
+        if (c === undefined) state.next('not-enrolled');
+        else if (state.value === 'not-enrolled') state.next('enrolled');
+      },
+      (error: unknown) => {
+        loaded = undefined; // the store failed: ask again next time
+        throw error;
+      },
+    ));
   void load().catch(() => undefined);
 
   function secrets(): string[] {
