@@ -14,6 +14,10 @@ describe('npm run demo', () => {
     expect(run.stdout).toMatch(/Z report #1/);
     expect(run.stdout).toMatch(/12 sales rung offline/);
     expect(run.stdout).toMatch(/failed over eu-primary -> eu-secondary/);
-    expect(run.stdout).toMatch(/the cloud holds 18 entries, each exactly once/);
+    expect(run.stdout).toMatch(/enrolled with one-time code .* as register zh-lindenhof-1/);
+    expect(run.stdout).toMatch(/the cloud holds 19 entries, each exactly once/);
+    expect(run.stdout).toMatch(/pulled 1 changed price through eu-secondary/);
+    expect(run.stdout).toMatch(/the next Cappuccino sells at the new price: CHF 5.80/);
+    expect(run.stdout).toMatch(/the cloud's copy of the journal verifies/);
   });
 });

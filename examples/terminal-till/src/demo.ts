@@ -1,9 +1,11 @@
 /**
  * The reference till demo: one shop day in a Zürich café-shop, with @tillkit/core,
- * @tillkit/devices (a receipt printer emulated on a real TCP port) and @tillkit/offline-queue (every
- * journal entry in a durable outbox, delivered to a reference server on loopback through a network
- * outage and a dead primary endpoint). Every step is checked; the process exits non-zero if any
- * check fails. Run it with `npm run demo` from the repository root.
+ * @tillkit/devices (a receipt printer emulated on a real TCP port), @tillkit/sync-client and
+ * @tillkit/offline-queue (the till enrols with the reference server of @tillkit/sync-server on
+ * loopback, pulls its catalog, and every journal entry goes into a durable outbox, delivered through
+ * a network outage and a dead primary endpoint; a price change comes back from the cloud). Every
+ * step is checked; the process exits non-zero if any check fails. Run it with `npm run demo` from
+ * the repository root.
  */
 import {
   addLine,
@@ -33,7 +35,7 @@ import {
   type TillState,
 } from '@tillkit/core';
 import { printerDemo } from './printer-demo';
-import { TillSync } from './sync-demo';
+import { CAFE_CATALOG, TillCloud } from './sync-demo';
 
 const WIDTH = 42;
 const CURRENCY = 'CHF';
@@ -77,14 +79,14 @@ function note(text: string): void {
 }
 
 const TILL_ID = 'zh-lindenhof-1';
-const sync = await TillSync.start(TILL_ID, { step, check, note });
+const sync = await TillCloud.start(TILL_ID, CURRENCY, { step, check, note });
 
 /** Keeps a journal entry: in the local journal, and durably in the outbox (with its sale, if any). */
 async function keep<T extends { till: TillState; entry: JournalEntry; transaction?: CompletedTransaction }>(
   result: T,
 ): Promise<T> {
   journal.push(result.entry);
-  await sync.record(result.entry, result.transaction);
+  await sync.record(result.entry, result.till, result.transaction);
   return result;
 }
 
@@ -212,22 +214,19 @@ show(buildReceipt(returned, { locale: LOCALE, timeZone: TIME_ZONE, header }));
 // -- The cloud: an outage, sales go on, the primary dies, failover and drain ----------------------
 await sync.online();
 await sync.outage(async () => {
-  // the lunch rush, offline: twelve quick sales, each one durable before the next customer
-  const menu = [
-    { name: 'Espresso', unitPrice: 420 },
-    { name: 'Cappuccino', unitPrice: 550 },
-    { name: 'Gipfeli', unitPrice: 290, tax: 'mwst26' },
-    { name: 'Birchermüesli', unitPrice: 790, tax: 'mwst26' },
-  ];
+  // the lunch rush, offline: twelve quick sales scanned and priced from the till's own catalog,
+  // each one durable before the next customer
+  const barcodes = CAFE_CATALOG.flatMap((c) => c.article.barcodes);
   for (let n = 0; n < 12; n++) {
-    const item = menu[n % menu.length]!;
+    const { article, price } = await sync.scan(barcodes[n % barcodes.length]!);
     let quick = openSale({ tillId: till.tillId, currency: CURRENCY, taxes: TAXES, operator: 'Mia', at: at() });
     quick = addLine(quick, {
       id: 'l1',
-      name: item.name,
-      unitPrice: item.unitPrice,
+      sku: article.id,
+      name: article.name,
+      unitPrice: price.unitPrice,
       quantity: 1 + (n % 2),
-      taxIds: [item.tax ?? 'mwst81'],
+      taxIds: [article.taxId],
     });
     quick = addTender(quick, n % 3 === 0 ? { type: 'card', reference: `AUTH ${600_000 + n}` } : { type: 'cash' }, { at: at() });
     ({ till } = await keep(completeSale(quick, till, { at: at() })));
@@ -235,6 +234,29 @@ await sync.outage(async () => {
   return 12;
 });
 await sync.failover();
+
+// -- A price change from head office, used by the next sale ---------------------------------------
+const CAPPUCCINO = CAFE_CATALOG[1]!.article;
+await sync.priceChange(CAPPUCCINO.id, 580, CURRENCY);
+{
+  const { article, price } = await sync.scan(CAPPUCCINO.barcodes[0]!);
+  let next = openSale({ tillId: till.tillId, currency: CURRENCY, taxes: TAXES, operator: 'Mia', at: at() });
+  next = addLine(next, {
+    id: 'l1',
+    sku: article.id,
+    name: article.name,
+    unitPrice: price.unitPrice,
+    quantity: 1,
+    taxIds: [article.taxId],
+  });
+  next = addTender(next, { type: 'card', reference: 'AUTH 700001' }, { at: at() });
+  const sold = await keep(completeSale(next, till, { at: at() }));
+  till = sold.till;
+  check(
+    `the next Cappuccino sells at the new price: ${chf(sold.transaction.priced.total)}`,
+    sold.transaction.priced.total === 580,
+  );
+}
 
 // -- X report mid-shift, then close with the count -------------------------------------------------
 step('X report (mid-shift)');
