@@ -17,7 +17,7 @@ describe('npm run demo', () => {
     expect(run.stdout).toMatch(/enrolled with one-time code .* as register zh-lindenhof-1/);
     expect(run.stdout).toMatch(/the cloud holds 19 entries, each exactly once/);
     expect(run.stdout).toMatch(/pulled 1 changed price through eu-secondary/);
-    expect(run.stdout).toMatch(/the next Cappuccino sells at the new price: CHF 5.80/);
+    expect(run.stdout).toMatch(/the next Cappuccino sells at the new price: CHF.5\.80/);
     expect(run.stdout).toMatch(/the cloud's copy of the journal verifies/);
   });
 });
