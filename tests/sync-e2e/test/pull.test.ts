@@ -1,7 +1,7 @@
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { withCleanup } from './cleanup';
-import { TENANT, until } from './harness';
+import { startCloud, TENANT, until } from './harness';
 import { TillFixture } from './till-fixture';
 
 const { cloud, till, folder } = withCleanup();
@@ -84,8 +84,14 @@ describe('pull', () => {
     });
     expect((await t.catalog.findMembers('card-1'))[0]?.points).toBe(17);
     await until('both events on the server', async () => ((await first.admin.events()).length === 2 ? true : undefined));
+    await firstValueFrom(
+      t.client.status$.pipe(
+        filter((s) => s.pending + s.inFlight === 0),
+        timeout(5000),
+      ),
+    );
 
-    // the outage: the server is gone, then back with the member's new balance
+    // the outage: the server is gone; meanwhile the back office books the member's new balance
     const { port } = first.server;
     await first.close();
     await firstValueFrom(
@@ -94,9 +100,14 @@ describe('pull', () => {
         timeout(10_000),
       ),
     );
-    const second = await cloud({ db: `${dir}/cloud.db`, port });
-    await second.admin.putRecords('members', [{ id: 'm-1', name: 'Ada', cardNumber: 'CARD-1', points: 17 }]);
-    // back online, the client pulls by itself; the event was acknowledged, so the overlay is settled
+    const backOffice = await startCloud({ db: `${dir}/cloud.db` });
+    await backOffice.admin.putRecords('members', [{ id: 'm-1', name: 'Ada', cardNumber: 'CARD-1', points: 17 }]);
+    await backOffice.close();
+    expect((await t.catalog.listLocal()).map((w) => w.id)).toEqual(['m-1']);
+
+    // the server is back where the till expects it: the client pulls by itself, and as the event
+    // was acknowledged, the overlay is settled
+    await cloud({ db: `${dir}/cloud.db`, port });
     await until('the overlay settled', async () => ((await t.catalog.listLocal()).length === 0 ? true : undefined), 15_000);
     expect((await t.catalog.get('members', 'm-1'))?.points).toBe(17);
   });
