@@ -54,11 +54,14 @@ export class Admin {
   ) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.url}/admin/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    const send = () =>
+      fetch(`${this.url}/admin/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    // a server restarted on the same port leaves stale keep-alive sockets in fetch's pool: one retry
+    const response = await send().catch(() => send());
     const text = await response.text();
     if (!response.ok) throw new Error(`admin ${method} ${path}: HTTP ${response.status} ${text}`);
     return (text === '' ? undefined : JSON.parse(text)) as T;
