@@ -11,7 +11,6 @@ export { SERVER_NAME, SERVER_VERSION } from './version';
 export { createSqliteSyncStorage } from './sqlite/sqlite-storage';
 export type { SqliteSyncStorageOptions } from './sqlite/sqlite-storage';
 export type {
-  AppliedEvent,
   DeleteRecordInput,
   DeviceRecord,
   DeviceTelemetry,
@@ -20,10 +19,13 @@ export type {
   EnrolmentRecord,
   EnrolOutcome,
   EventQuery,
+  EventStatus,
+  EventWrite,
   HeartbeatRecord,
   IngestContext,
   IngestDecision,
   IngestInput,
+  JournalEvent,
   PartitionHead,
   PullQuery,
   PushItemResult,

@@ -1,4 +1,4 @@
-import { verifyChain, type JournalEntry } from '@tillkit/core';
+import { JournalEntrySchema, movesTotals, verifyChain, type JournalEntry } from '@tillkit/core';
 import { eventKey, PushRejectCode, syncEventPayloadSchema, type WireItem } from '@tillkit/sync-client/protocol';
 import { sha256Hex } from './secrets';
 import { stableStringify } from './stable-json';
@@ -23,13 +23,17 @@ function fail(code: PushRejectCode, message: string): Check {
  * The exactly-once rules of a push, for one item, given what the register already holds. Pure:
  * the storage runs it inside the item's transaction and stores what it decides.
  *
- * 1. A partition other than the token's register: rejected PARTITION_FORBIDDEN (nothing stored).
- * 2. A key answered before with the same content replays the answer (applied → duplicate, a
- *    rejection as it was). An applied key with other content is rejected KEY_REUSED (nothing
- *    stored); a rejected key with other content (a corrected event) is decided again.
+ * 1. A partition other than the token's register: rejected PARTITION_FORBIDDEN. Nothing is
+ *    stored; it is not this register's sequence.
+ * 2. A key decided before replays its answer: applied → duplicate (other content under it:
+ *    rejected KEY_REUSED, nothing stored); rejected → the same rejection, whatever comes under it.
+ *    A key is never decided again: a correction is a new journal entry.
  * 3. seq !== last sequence + 1: gap with the expected sequence (nothing stored).
  * 4. The event itself (INVALID_EVENT, SEQUENCE_MISMATCH, CHAIN_BROKEN, TOTALS_MISMATCH): a
- *    rejection is stored for the key and the sequence does not move; else the event is applied.
+ *    rejection USES UP the sequence. The event is stored as rejected (quarantined) and the head
+ *    moves to it: to its entry's hash and grand totals when the payload holds a readable journal
+ *    entry of this register at this sequence, else to an unknown hash (the next entry's
+ *    previousHash is then taken as it is). Otherwise the event is applied.
  */
 export function decidePush(item: WireItem, context: IngestContext): IngestDecision {
   const { key } = item;
@@ -44,7 +48,14 @@ export function decidePush(item: WireItem, context: IngestContext): IngestDecisi
   }
   const hash = contentHash(item);
   const stored = context.stored;
-  if (stored !== undefined && (stored.result === 'applied' || stored.contentHash === hash)) {
+  if (stored !== undefined) {
+    if (stored.result === 'rejected') {
+      return answer(
+        stored.message === undefined
+          ? { key, result: 'rejected', code: stored.code }
+          : { key, result: 'rejected', code: stored.code, message: stored.message },
+      );
+    }
     if (stored.contentHash !== hash) {
       return answer({
         key,
@@ -53,12 +64,7 @@ export function decidePush(item: WireItem, context: IngestContext): IngestDecisi
         message: `The key "${key}" was used before for a different event; every journal entry has its own key (eventKey(entry)).`,
       });
     }
-    if (stored.result === 'applied') return answer({ key, result: 'duplicate' });
-    return answer(
-      stored.message === undefined
-        ? { key, result: 'rejected', code: stored.code }
-        : { key, result: 'rejected', code: stored.code, message: stored.message },
-    );
+    return answer({ key, result: 'duplicate' });
   }
   const expectedSeq = context.head.lastSeq + 1;
   if (item.seq !== expectedSeq) return answer({ key, result: 'gap', expectedSeq });
@@ -69,10 +75,10 @@ export function decidePush(item: WireItem, context: IngestContext): IngestDecisi
       .slice(0, 3)
       .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(payload)'}: ${i.message}`)
       .join('; ');
-    return reject(hash, PushRejectCode.INVALID_EVENT, `The payload is not a journal event (${issues}).`);
+    return reject(item, context, hash, PushRejectCode.INVALID_EVENT, `The payload is not a journal event (${issues}).`);
   }
   const checked = checkEvent(item, parsed.data, context);
-  if (!checked.ok) return reject(hash, checked.code, checked.message);
+  if (!checked.ok) return reject(item, context, hash, checked.code, checked.message);
   const payload = parsed.data;
   return {
     kind: 'apply',
@@ -83,6 +89,7 @@ export function decidePush(item: WireItem, context: IngestContext): IngestDecisi
       type: item.type,
       payloadJson: JSON.stringify(item.payload),
       transactionId: payload.entry.transactionId,
+      entryHash: payload.entry.hash,
       head: checked.head,
       tillJson: JSON.stringify(payload.till),
     },
@@ -93,8 +100,60 @@ function answer(result: PushItemResult): IngestDecision {
   return { kind: 'answer', result };
 }
 
-function reject(contentHash: string, code: PushRejectCode, message: string): IngestDecision {
-  return { kind: 'reject', contentHash, code, message };
+const tillSchema = syncEventPayloadSchema.shape.till;
+
+/**
+ * A rejection at the register's next sequence: the event is quarantined and uses up the sequence.
+ * Its journal entry counts (the head moves to its hash and grand totals, journal reads and restore
+ * tails include it) when the payload holds a readable journal entry of this register at this
+ * sequence; its till state becomes the register's restore state when it is the state right after
+ * that entry. Otherwise the head's hash becomes unknown and the stored till state stays.
+ */
+function reject(
+  item: WireItem,
+  context: IngestContext,
+  contentHash: string,
+  code: PushRejectCode,
+  message: string,
+): IngestDecision {
+  const raw = isRecord(item.payload) ? item.payload : {};
+  const parsedEntry = JournalEntrySchema.safeParse(raw.entry);
+  const entry =
+    parsedEntry.success && parsedEntry.data.tillId === context.tenant.registerId && parsedEntry.data.sequence === item.seq
+      ? parsedEntry.data
+      : undefined;
+  const head: PartitionHead =
+    entry === undefined
+      ? { ...context.head, lastSeq: item.seq, lastHash: null }
+      : { lastSeq: item.seq, lastHash: entry.hash, grandTotal: entry.grandTotal, absoluteGrandTotal: entry.absoluteGrandTotal };
+  const till = entry === undefined ? undefined : tillSchema.safeParse(raw.till);
+  const usableTill =
+    entry !== undefined &&
+    till?.success === true &&
+    till.data.tillId === entry.tillId &&
+    till.data.journal.tillId === entry.tillId &&
+    till.data.journal.sequence === entry.sequence &&
+    till.data.journal.hash === entry.hash;
+  return {
+    kind: 'reject',
+    contentHash,
+    code,
+    message,
+    event: {
+      key: item.key,
+      seq: item.seq,
+      type: item.type,
+      payloadJson: JSON.stringify(item.payload ?? null),
+      transactionId: entry?.transactionId ?? null,
+      entryHash: entry?.hash ?? null,
+      head,
+      tillJson: usableTill ? JSON.stringify(raw.till) : null,
+    },
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 interface Payload {
@@ -134,13 +193,25 @@ function checkEvent(item: WireItem, payload: Payload, context: IngestContext): C
       `Register "${registerId}" keeps its books in ${context.currency}; the entry is in ${entry.currency}.`,
     );
   }
-  const start = {
-    tillId: registerId,
-    sequence: context.head.lastSeq,
-    hash: context.head.lastHash,
-    grandTotal: context.head.grandTotal,
-    absoluteGrandTotal: context.head.absoluteGrandTotal,
-  };
+  // an unknown head (the event before was rejected without a readable entry): the entry's
+  // previousHash and grand totals are taken as they are; its own hash is still checked
+  const moved = movesTotals(entry) ? entry.total : 0;
+  const start =
+    context.head.lastHash === null
+      ? {
+          tillId: registerId,
+          sequence: context.head.lastSeq,
+          hash: entry.previousHash,
+          grandTotal: entry.grandTotal - moved,
+          absoluteGrandTotal: entry.absoluteGrandTotal - Math.abs(moved),
+        }
+      : {
+          tillId: registerId,
+          sequence: context.head.lastSeq,
+          hash: context.head.lastHash,
+          grandTotal: context.head.grandTotal,
+          absoluteGrandTotal: context.head.absoluteGrandTotal,
+        };
   const chain = verifyChain([entry], { start });
   if (!chain.ok) {
     if (chain.reason === 'malformed') return fail(PushRejectCode.INVALID_EVENT, chain.message);

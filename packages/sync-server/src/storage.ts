@@ -11,8 +11,8 @@ export type PushItemResult = PushResults['results'][number];
  * better-sqlite3; another database (PostgreSQL) implements the same interface.
  *
  * The one hard rule for an implementation is `ingest`: for each item, reading what is stored
- * for its key and its partition's head, and writing the decision (event, head, push result),
- * happen in ONE database transaction, and items of a partition are never decided concurrently
+ * for its key and its partition's head, and writing the decision (the event, applied or rejected,
+ * and the head it moves the register to), happen in ONE database transaction, and items of a partition are never decided concurrently
  * (SQLite: one writer; PostgreSQL: `SELECT ... FOR UPDATE` on the partition row).
  *
  * Methods never see secrets: only hashes of device secrets, tokens and enrolment codes.
@@ -62,12 +62,15 @@ export interface SyncStorage {
   deleteRecord(input: DeleteRecordInput): Promise<{ updatedAt: number; alreadyDeleted: boolean } | undefined>;
 
   // -- restore and admin reads ----------------------------------------------------------------
-  /** The register's journal head and newest till state, and its newest `tail` entries (oldest first). */
+  /**
+   * The register's journal head and newest till state, and its newest `tail` journal entries
+   * (oldest first; rejected events count when they hold an entry, see JournalEvent).
+   */
   restoreState(tenant: Tenant, tail: number): Promise<RestoreState>;
-  /** Applied events of a store in ingest order, after the event id `after`. */
+  /** Events of a store with the given status in ingest order, after the event id `after`. */
   listEvents(input: EventQuery): Promise<{ events: StoredEvent[]; next: string | null }>;
-  /** Every applied journal entry of a register, in sequence order. */
-  readJournal(merchantId: string, registerId: string): Promise<JournalEntry[]>;
+  /** Every event of a register, applied and rejected, in sequence order. */
+  readJournal(merchantId: string, registerId: string): Promise<JournalEvent[]>;
 
   // -- telemetry -------------------------------------------------------------------------------
   /** Keeps the device's latest heartbeat. */
@@ -150,17 +153,27 @@ export interface TokenGrant {
   expiresAt: number;
 }
 
-/** The journal head of a register as the server holds it (sequence 0 and the genesis hash before the first event). */
+/**
+ * The journal head of a register as the server holds it (sequence 0 and the genesis hash before
+ * the first event). `lastSeq` is the sequence of the last event decided, applied or rejected.
+ */
 export interface PartitionHead {
   lastSeq: number;
-  lastHash: string;
+  /**
+   * The hash of the register's entry `lastSeq`; null when it is unknown: the event at `lastSeq` was
+   * rejected without a readable journal entry of the register at that sequence. The next entry's
+   * previousHash and grand totals are then taken as they are.
+   */
+  lastHash: string | null;
+  /** the grand totals after entry `lastSeq` (meaningless while lastHash is null) */
   grandTotal: number;
   absoluteGrandTotal: number;
 }
 
 /**
- * What was answered for a key before: 'applied' replays as 'duplicate', a rejection as itself. A
- * rejection is replaced when the key comes again with other content (a corrected event).
+ * What was answered for a key before: 'applied' replays as 'duplicate' (other content under the
+ * key is KEY_REUSED), a rejection as itself, whatever comes under the key: a decided key is never
+ * decided again.
  */
 export type StoredPushResult =
   | { contentHash: string; result: 'applied' }
@@ -175,29 +188,40 @@ export interface IngestContext {
   stored: StoredPushResult | undefined;
 }
 
-/** An event to store, with the head it moves the register to. */
-export interface AppliedEvent {
+/** An event to store (applied or rejected), with the head it moves the register to. */
+export interface EventWrite {
   key: string;
   seq: number;
   type: string;
   /** the item's payload as JSON text */
   payloadJson: string;
   transactionId: string | null;
+  /**
+   * the hash of the event's journal entry; null for a rejected event without a readable journal
+   * entry of the register at this sequence (it is then left out of journal reads and restore tails)
+   */
+  entryHash: string | null;
+  /** the register's head after the event: lastSeq is the event's seq */
   head: PartitionHead;
-  /** the till state after the entry, as JSON text (restore hands out the newest) */
-  tillJson: string;
+  /**
+   * the till state after the entry, as JSON text (restore hands out the newest); null keeps the
+   * stored one (a rejected event whose till state is not the state after its entry)
+   */
+  tillJson: string | null;
 }
 
 /**
- * - answer: nothing is stored (a replay, a gap, a forbidden partition, a reused key);
- * - reject: the rejection is stored for the key (replayed later); the sequence does not move;
- * - apply: the event is stored, the head moves, 'applied' is stored for the key.
- * Storing a result for a key replaces a rejection stored for it before.
+ * - answer: nothing is stored and the sequence does not move (a replay, a gap, a forbidden
+ *   partition, a reused key);
+ * - apply: the event is stored as applied, the head moves to it;
+ * - reject: the event is stored as rejected (quarantined: kept with its payload, code and message,
+ *   replayed for its key), and it uses up its sequence: the head moves to it as well.
+ * A key is decided once: an implementation never stores a second event under a key.
  */
 export type IngestDecision =
   | { kind: 'answer'; result: PushItemResult }
-  | { kind: 'reject'; contentHash: string; code: string; message: string }
-  | { kind: 'apply'; contentHash: string; event: AppliedEvent };
+  | { kind: 'apply'; contentHash: string; event: EventWrite }
+  | { kind: 'reject'; contentHash: string; code: string; message: string; event: EventWrite };
 
 export interface IngestInput {
   tenant: Tenant;
@@ -234,15 +258,20 @@ export interface DeleteRecordInput {
 
 export interface RestoreState {
   head: PartitionHead;
-  /** the till state the newest event carried (parsed JSON); null before the first event */
+  /** the till state the newest event with a usable one carried (parsed JSON); null before the first */
   till: Record<string, unknown> | null;
   journalTail: JournalEntry[];
 }
+
+/** applied: stored and counted; rejected: quarantined (kept for an operator, counted nowhere). */
+export type EventStatus = 'applied' | 'rejected';
 
 export interface EventQuery {
   merchantId: string;
   storeId: string;
   type: string | undefined;
+  /** which events: 'applied' (the admin API's default), 'rejected', or 'all' */
+  status: EventStatus | 'all';
   /** an event id from a previous page's `next` */
   after: string | undefined;
   limit: number;
@@ -255,7 +284,21 @@ export interface StoredEvent {
   key: string;
   type: string;
   receivedAt: number;
+  status: EventStatus;
+  /** the rejection of a rejected event; null for an applied one */
+  rejection: { code: string; message: string | null } | null;
   payload: unknown;
+}
+
+/** One event of a register's journal as the server holds it. */
+export interface JournalEvent {
+  seq: number;
+  key: string;
+  type: string;
+  status: EventStatus;
+  rejection: { code: string; message: string | null } | null;
+  /** its journal entry; null for a rejected event without a readable entry of the register at `seq` */
+  entry: JournalEntry | null;
 }
 
 export interface HeartbeatRecord {

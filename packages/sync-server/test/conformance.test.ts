@@ -11,7 +11,13 @@ import {
 } from '@tillkit/sync-server/conformance';
 import type { Tenant, WireItem } from '@tillkit/sync-client/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSyncServer, type RunningSyncServer } from '../src/index';
+import {
+  createSqliteSyncStorage,
+  startSyncServer,
+  type IngestInput,
+  type RunningSyncServer,
+  type SyncStorage,
+} from '../src/index';
 
 // The whole kit against the reference server: one test per check.
 let server: RunningSyncServer;
@@ -139,6 +145,44 @@ describe('the conformance kit', () => {
       });
     } finally {
       await broken.close();
+    }
+  });
+
+  it('fails a backend whose rejections do not use up the sequence: the rejected-event checks fail, the others pass', async () => {
+    // the reference server, except that a rejection is answered without storing anything (the
+    // rule before protocol v1 settled): the register still expects the rejected sequence
+    const inner = createSqliteSyncStorage();
+    const ingest = (input: IngestInput) =>
+      inner.ingest({
+        ...input,
+        decide: (item, context) => {
+          const decision = input.decide(item, context);
+          return decision.kind === 'reject'
+            ? { kind: 'answer', result: { key: item.key, result: 'rejected', code: decision.code, message: decision.message } }
+            : decision;
+        },
+      });
+    const storage: SyncStorage = new Proxy(inner, {
+      get: (target, prop) => (prop === 'ingest' ? ingest : (Reflect.get(target, prop, target) as unknown)),
+    });
+    const old = await startSyncServer({ port: 0, storage });
+    try {
+      const failing = ['push.rejected-uses-sequence', 'push.rejected-replay', 'push.invalid-event'];
+      const passing = ['push.exactly-once', 'push.totals-mismatch'];
+      const report = await runConformance({
+        baseUrl: old.url,
+        admin: referenceAdmin({ baseUrl: old.url, adminToken: old.adminToken }),
+        only: [...failing, ...passing],
+      });
+      const status = Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
+      for (const id of failing) expect(status[id], id).toBe('failed');
+      for (const id of passing) expect(status[id], id).toBe('passed');
+      expect(report.checks.find((c) => c.id === 'push.rejected-uses-sequence')?.detail).toMatch(
+        /the next sale at seq 3, chained to the rejected seq 2: the server answered .*"result":"gap","expectedSeq":2/,
+      );
+    } finally {
+      await old.close();
+      await inner.close();
     }
   });
 

@@ -11,10 +11,13 @@ import {
   completeSale,
   createTill,
   getSettlement,
+  journalBodyForTransaction,
+  nextReceiptNumber,
   openReturn,
   openSale,
   openSession,
   paidIn,
+  recordJournalEntry,
   type CompletedTransaction,
   type DiscountInput,
   type JournalEntry,
@@ -243,6 +246,28 @@ export class TillSim {
     ret = addTender(ret, { type: 'cash' }, { at });
     return this.keep(completeSale(ret, this.till, { at }));
   }
+}
+
+/**
+ * A sale whose transaction says it cost 1.00 less than its lines (`honest` is the sale rung after
+ * `before`), with an entry and till state that agree with it: the hash chain is intact and the
+ * books balance; only pricing it again from its lines finds it (TOTALS_MISMATCH).
+ */
+export function forgeCheaperSale(before: Step, honest: Step): Step {
+  const tx = copy(honest.transaction!) as unknown as {
+    priced: { total: number };
+    amountDue: number;
+    tenders: { amount: number }[];
+  };
+  tx.priced.total -= 100;
+  tx.amountDue -= 100;
+  tx.tenders[0]!.amount -= 100;
+  const numbered = nextReceiptNumber(before.till).till;
+  const forged = recordJournalEntry(
+    numbered,
+    journalBodyForTransaction(tx as unknown as CompletedTransaction, { at: honest.entry.endedAt }),
+  );
+  return { entry: forged.entry, till: forged.till, transaction: tx as unknown as CompletedTransaction };
 }
 
 /** The wire item of a journal step, as the sync client enqueues it. */

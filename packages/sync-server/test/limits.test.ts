@@ -1,4 +1,4 @@
-import { syncProblemSchema } from '@tillkit/sync-client/protocol';
+import { syncProblemSchema, type WireItem } from '@tillkit/sync-client/protocol';
 import type { JsonValue } from '@tillkit/offline-queue';
 import { describe, expect, it } from 'vitest';
 import { call, enrolTill, push, startServer, TillSim, wireItem, type Answer } from './fixtures';
@@ -78,21 +78,18 @@ describe('limits and bad input', () => {
     expect((await push(server, till.token, items.slice(0, 3))).map((r) => r.result)).toEqual(['applied', 'applied', 'applied']);
   });
 
-  it('rejects odd but well-formed items one by one without failing the batch', async () => {
+  it('rejects odd but well-formed items one by one without failing the batch; each uses up its sequence', async () => {
     const server = await startServer();
     const till = await enrolTill(server, T);
     const sim = new TillSim('r1');
-    const open = wireItem(sim.openSession());
-    const payload = open.payload as { entry: Record<string, JsonValue>; till: JsonValue };
+    const steps = [sim.openSession(), sim.coffee(), sim.coffee(2), sim.coffee(3)];
+    const [one, two, , four] = steps.map((s) => wireItem(s)) as [WireItem, WireItem, WireItem, WireItem];
+    const payload = two.payload as { entry: Record<string, JsonValue>; till: JsonValue };
     const hostile = [
-      { ...open, key: 'k1', payload: { entry: { __proto__: { sequence: 1 } }, till: [] } },
-      {
-        ...open,
-        key: 'k2',
-        payload: { entry: { ...payload.entry, total: 1e300 }, till: payload.till },
-      },
-      { ...open, key: 'k3', payload: 'a string' },
-      open,
+      { ...one, key: 'k1', payload: { entry: { __proto__: { sequence: 1 } }, till: [] } },
+      { ...two, key: 'k2', payload: { entry: { ...payload.entry, total: 1e300 }, till: payload.till } },
+      { ...one, key: 'k3', seq: 3, payload: 'a string' },
+      four,
     ];
     const results = await push(server, till.token, hostile);
     expect(results.map((r) => r.result)).toEqual(['rejected', 'rejected', 'rejected', 'applied']);

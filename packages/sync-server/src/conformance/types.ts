@@ -31,7 +31,7 @@ export interface ConformanceAdmin {
   putRecords<D extends Dataset>(merchantId: string, storeId: string, dataset: D, records: DatasetRecords[D][]): Promise<void>;
   /** deletes a record (pulls must then carry its tombstone) */
   deleteRecord(merchantId: string, storeId: string, dataset: Dataset, id: string): Promise<void>;
-  /** every event the store's registers ingested (applied), oldest first per partition */
+  /** every event the store's registers applied (not the rejected ones they keep), oldest first per partition */
   listEvents(merchantId: string, storeId: string): Promise<IngestedEvent[]>;
 }
 

@@ -26,6 +26,8 @@ const enrolmentSchema = z.object({
 const putSchema = z.object({ records: z.array(z.record(z.string(), z.unknown())) });
 const storeParams = z.object({ merchantId: idSchema, storeId: idSchema });
 const eventTypeSchema = z.string().min(1).max(64);
+const EVENT_STATUSES = ['applied', 'rejected', 'all'] as const;
+const eventStatusSchema = z.enum(EVENT_STATUSES);
 
 const DEFAULT_EVENTS_LIMIT = 100;
 const MAX_EVENTS_LIMIT = 1000;
@@ -157,11 +159,17 @@ function adminRoutes(app: FastifyInstance, ctx: RouteContext): void {
       if (after !== undefined && after !== '' && !/^\d{1,15}$/.test(after)) {
         throw badRequest('The query parameter "after" must be the "next" of a previous page.');
       }
+      const statusText = queryParam(request.query, 'status');
+      const status = eventStatusSchema.safeParse(statusText === undefined || statusText === '' ? 'applied' : statusText);
+      if (!status.success) {
+        throw badRequest(`The query parameter "status" must be one of ${EVENT_STATUSES.join(', ')} (default applied).`);
+      }
       const limit = intParam(request.query, 'limit', { min: 1, max: MAX_EVENTS_LIMIT, fallback: DEFAULT_EVENTS_LIMIT });
       const page = await storage.listEvents({
         merchantId,
         storeId,
         type,
+        status: status.data,
         after: after === '' ? undefined : after,
         limit,
       });
@@ -172,6 +180,8 @@ function adminRoutes(app: FastifyInstance, ctx: RouteContext): void {
           key: e.key,
           type: e.type,
           receivedAt: e.receivedAt,
+          status: e.status,
+          ...(e.rejection === null ? {} : { code: e.rejection.code, message: e.rejection.message }),
           payload: e.payload,
         })),
         next: page.next,
@@ -185,8 +195,19 @@ function adminRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const { merchantId, registerId } = params(z.object({ merchantId: idSchema, registerId: idSchema }), request.params);
       const register = await storage.getRegister(merchantId, registerId);
       if (register === undefined) throw notFound(`Merchant "${merchantId}" has no register "${registerId}".`);
-      const entries = await storage.readJournal(merchantId, registerId);
-      return { entries, verification: verifyChain(entries) };
+      const events = await storage.readJournal(merchantId, registerId);
+      const entries = events.flatMap((e) => (e.entry === null ? [] : [e.entry]));
+      const rejected = events
+        .filter((e) => e.rejection !== null)
+        .map((e) => ({
+          seq: e.seq,
+          key: e.key,
+          type: e.type,
+          code: e.rejection?.code,
+          message: e.rejection?.message ?? null,
+          inEntries: e.entry !== null,
+        }));
+      return { entries, rejected, verification: verifyChain(entries) };
     },
   );
 

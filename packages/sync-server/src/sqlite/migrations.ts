@@ -13,7 +13,8 @@ export interface SqliteMigration {
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   {
     version: 1,
-    description: 'tenancy, enrolment codes, devices, tokens, partitions, events, push results, dataset records, telemetry',
+    description:
+      'tenancy, enrolment codes, devices, tokens, partitions, events (applied and rejected), dataset records, telemetry',
     up(db) {
       db.exec(`
         CREATE TABLE merchants (
@@ -72,19 +73,23 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
         );
         CREATE INDEX tokens_device ON tokens (device_id);
         CREATE INDEX tokens_expiry ON tokens (expires_at);
-        -- the journal head of each register that pushed, and the till state its newest event carried
+        -- the journal head of each register that pushed, and the till state of its newest event that had a
+        -- usable one; last_hash NULL: unknown (the event at last_seq was rejected without a readable entry)
         CREATE TABLE partitions (
           merchant_id TEXT NOT NULL,
           register_id TEXT NOT NULL,
           last_seq INTEGER NOT NULL,
-          last_hash TEXT NOT NULL,
+          last_hash TEXT,
           grand_total INTEGER NOT NULL,
           absolute_grand_total INTEGER NOT NULL,
           till TEXT,
           updated_at INTEGER NOT NULL,
           PRIMARY KEY (merchant_id, register_id)
         );
-        -- applied events: one journal entry each; the key and the sequence are unique per register
+        -- every decided event: applied, or rejected (quarantined: kept with its payload and code; it used up
+        -- its sequence). The key and the sequence are unique per register; content_hash binds the key to
+        -- what was pushed. entry_hash: the hash of its journal entry, NULL for a rejected event without a
+        -- readable entry of this register at this sequence.
         CREATE TABLE events (
           id INTEGER PRIMARY KEY,
           merchant_id TEXT NOT NULL,
@@ -92,9 +97,13 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
           register_id TEXT NOT NULL,
           seq INTEGER NOT NULL,
           key TEXT NOT NULL,
+          content_hash TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('applied', 'rejected')),
+          code TEXT,
+          message TEXT,
           type TEXT NOT NULL,
           transaction_id TEXT,
-          entry_hash TEXT NOT NULL,
+          entry_hash TEXT,
           received_at INTEGER NOT NULL,
           payload TEXT NOT NULL,
           UNIQUE (merchant_id, register_id, key),
@@ -102,19 +111,6 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
         );
         CREATE INDEX events_store ON events (merchant_id, store_id, id);
         CREATE INDEX events_store_type ON events (merchant_id, store_id, type, id);
-        -- what each key was answered (applied or rejected), replayed for the same content
-        CREATE TABLE push_results (
-          merchant_id TEXT NOT NULL,
-          register_id TEXT NOT NULL,
-          key TEXT NOT NULL,
-          seq INTEGER NOT NULL,
-          content_hash TEXT NOT NULL,
-          result TEXT NOT NULL CHECK (result IN ('applied', 'rejected')),
-          code TEXT,
-          message TEXT,
-          created_at INTEGER NOT NULL,
-          PRIMARY KEY (merchant_id, register_id, key)
-        );
         -- pulled datasets: a deleted record stays as a tombstone (deleted = 1, data NULL)
         CREATE TABLE dataset_records (
           merchant_id TEXT NOT NULL,

@@ -12,10 +12,13 @@ import type {
   EnrolmentRecord,
   EnrolOutcome,
   EventQuery,
+  EventStatus,
+  EventWrite,
   HeartbeatRecord,
   IngestContext,
   IngestDecision,
   IngestInput,
+  JournalEvent,
   PartitionHead,
   PullQuery,
   PushItemResult,
@@ -139,7 +142,7 @@ interface DeviceRow {
 
 interface PartitionRow {
   last_seq: number;
-  last_hash: string;
+  last_hash: string | null;
   grand_total: number;
   absolute_grand_total: number;
   till: string | null;
@@ -147,7 +150,7 @@ interface PartitionRow {
 
 interface PushResultRow {
   content_hash: string;
-  result: 'applied' | 'rejected';
+  status: EventStatus;
   code: string | null;
   message: string | null;
 }
@@ -165,7 +168,21 @@ interface EventRow {
   seq: number;
   key: string;
   type: string;
+  status: EventStatus;
+  code: string | null;
+  message: string | null;
   received_at: number;
+  payload: string;
+}
+
+interface JournalRow {
+  seq: number;
+  key: string;
+  type: string;
+  status: EventStatus;
+  code: string | null;
+  message: string | null;
+  entry_hash: string | null;
   payload: string;
 }
 
@@ -200,12 +217,16 @@ function headOf(row: PartitionRow | undefined): PartitionHead {
 
 function storedOf(row: PushResultRow | undefined): StoredPushResult | undefined {
   if (row === undefined) return undefined;
-  if (row.result === 'applied') return { contentHash: row.content_hash, result: 'applied' };
+  if (row.status === 'applied') return { contentHash: row.content_hash, result: 'applied' };
   return { contentHash: row.content_hash, result: 'rejected', code: row.code ?? 'REJECTED', message: row.message ?? undefined };
 }
 
 function entryOf(payload: string): JournalEntry {
   return (JSON.parse(payload) as { entry: JournalEntry }).entry;
+}
+
+function rejectionOf(row: { status: EventStatus; code: string | null; message: string | null }): StoredEvent['rejection'] {
+  return row.status === 'rejected' ? { code: row.code ?? 'REJECTED', message: row.message } : null;
 }
 
 class SqliteSyncStorage implements SyncStorage {
@@ -262,19 +283,16 @@ class SqliteSyncStorage implements SyncStorage {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (merchant_id, register_id) DO UPDATE SET
           last_seq = excluded.last_seq, last_hash = excluded.last_hash, grand_total = excluded.grand_total,
-          absolute_grand_total = excluded.absolute_grand_total, till = excluded.till, updated_at = excluded.updated_at`),
+          absolute_grand_total = excluded.absolute_grand_total, till = coalesce(excluded.till, partitions.till),
+          updated_at = excluded.updated_at`),
       getPushResult: p(
-        'SELECT content_hash, result, code, message FROM push_results WHERE merchant_id = ? AND register_id = ? AND key = ?',
-      ),
-      insertPushResult: p(
-        `INSERT INTO push_results (merchant_id, register_id, key, seq, content_hash, result, code, message, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (merchant_id, register_id, key) DO UPDATE SET seq = excluded.seq, content_hash = excluded.content_hash,
-           result = excluded.result, code = excluded.code, message = excluded.message, created_at = excluded.created_at`,
+        'SELECT content_hash, status, code, message FROM events WHERE merchant_id = ? AND register_id = ? AND key = ?',
       ),
       insertEvent: p(`
-        INSERT INTO events (merchant_id, store_id, register_id, seq, key, type, transaction_id, entry_hash, received_at, payload)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        INSERT INTO events (merchant_id, store_id, register_id, seq, key, content_hash, status, code, message, type,
+          transaction_id, entry_hash, received_at, payload)
+        VALUES (@merchantId, @storeId, @registerId, @seq, @key, @contentHash, @status, @code, @message, @type,
+          @transactionId, @entryHash, @receivedAt, @payload)`),
       pullFirst: p(`
         SELECT id, updated_at, deleted, data FROM dataset_records
         WHERE merchant_id = ? AND store_id = ? AND dataset = ?
@@ -293,14 +311,21 @@ class SqliteSyncStorage implements SyncStorage {
       tombstone: p(
         'UPDATE dataset_records SET updated_at = ?, deleted = 1, data = NULL WHERE merchant_id = ? AND store_id = ? AND dataset = ? AND id = ?',
       ),
-      journalTail: p('SELECT payload FROM events WHERE merchant_id = ? AND register_id = ? ORDER BY seq DESC LIMIT ?').pluck(),
-      journal: p('SELECT payload FROM events WHERE merchant_id = ? AND register_id = ? ORDER BY seq').pluck(),
+      journalTail: p(`
+        SELECT payload FROM events WHERE merchant_id = ? AND register_id = ? AND entry_hash IS NOT NULL
+        ORDER BY seq DESC LIMIT ?`).pluck(),
+      journal: p(`
+        SELECT seq, key, type, status, code, message, entry_hash, payload FROM events
+        WHERE merchant_id = ? AND register_id = ? ORDER BY seq`),
       events: p(`
-        SELECT id, register_id, seq, key, type, received_at, payload FROM events
-        WHERE merchant_id = ? AND store_id = ? AND id > ? ORDER BY id LIMIT ?`),
+        SELECT id, register_id, seq, key, type, status, code, message, received_at, payload FROM events
+        WHERE merchant_id = @merchantId AND store_id = @storeId AND id > @after AND (@status = 'all' OR status = @status)
+        ORDER BY id LIMIT @limit`),
       eventsOfType: p(`
-        SELECT id, register_id, seq, key, type, received_at, payload FROM events
-        WHERE merchant_id = ? AND store_id = ? AND type = ? AND id > ? ORDER BY id LIMIT ?`),
+        SELECT id, register_id, seq, key, type, status, code, message, received_at, payload FROM events
+        WHERE merchant_id = @merchantId AND store_id = @storeId AND type = @type AND id > @after
+          AND (@status = 'all' OR status = @status)
+        ORDER BY id LIMIT @limit`),
       upsertHeartbeat: p(`
         INSERT INTO heartbeats (device_id, merchant_id, store_id, register_id, received_at, skew_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (device_id) DO UPDATE SET merchant_id = excluded.merchant_id, store_id = excluded.store_id,
@@ -480,7 +505,7 @@ class SqliteSyncStorage implements SyncStorage {
   }
 
   private ingestOne(input: IngestInput, currency: string, item: WireItem): PushItemResult {
-    const { merchantId, storeId, registerId } = input.tenant;
+    const { merchantId, registerId } = input.tenant;
     const stored = storedOf(this.stmt.getPushResult.get(merchantId, registerId, item.key) as PushResultRow | undefined);
     const head = headOf(this.stmt.getPartition.get(merchantId, registerId) as PartitionRow | undefined);
     const context: IngestContext = { tenant: input.tenant, currency, head, stored };
@@ -488,57 +513,49 @@ class SqliteSyncStorage implements SyncStorage {
     switch (decision.kind) {
       case 'answer':
         return decision.result;
-      case 'reject':
-        this.stmt.insertPushResult.run(
-          merchantId,
-          registerId,
-          item.key,
-          item.seq,
-          decision.contentHash,
-          'rejected',
-          decision.code,
-          decision.message,
-          input.now,
-        );
-        return { key: item.key, result: 'rejected', code: decision.code, message: decision.message };
-      case 'apply': {
-        const e = decision.event;
-        this.stmt.insertEvent.run(
-          merchantId,
-          storeId,
-          registerId,
-          e.seq,
-          e.key,
-          e.type,
-          e.transactionId,
-          e.head.lastHash,
-          input.now,
-          e.payloadJson,
-        );
-        this.stmt.upsertPartition.run(
-          merchantId,
-          registerId,
-          e.head.lastSeq,
-          e.head.lastHash,
-          e.head.grandTotal,
-          e.head.absoluteGrandTotal,
-          e.tillJson,
-          input.now,
-        );
-        this.stmt.insertPushResult.run(
-          merchantId,
-          registerId,
-          e.key,
-          e.seq,
-          decision.contentHash,
-          'applied',
-          null,
-          null,
-          input.now,
-        );
+      case 'apply':
+        this.storeEvent(input, decision.event, decision.contentHash, null);
         return { key: item.key, result: 'applied' };
-      }
+      case 'reject':
+        this.storeEvent(input, decision.event, decision.contentHash, { code: decision.code, message: decision.message });
+        return { key: item.key, result: 'rejected', code: decision.code, message: decision.message };
     }
+  }
+
+  /** Stores a decided event (applied, or rejected with its code) and moves the register's head to it. */
+  private storeEvent(
+    input: IngestInput,
+    e: EventWrite,
+    contentHash: string,
+    rejection: { code: string; message: string } | null,
+  ): void {
+    const { merchantId, storeId, registerId } = input.tenant;
+    this.stmt.insertEvent.run({
+      merchantId,
+      storeId,
+      registerId,
+      seq: e.seq,
+      key: e.key,
+      contentHash,
+      status: rejection === null ? 'applied' : 'rejected',
+      code: rejection?.code ?? null,
+      message: rejection?.message ?? null,
+      type: e.type,
+      transactionId: e.transactionId,
+      entryHash: e.entryHash,
+      receivedAt: input.now,
+      payload: e.payloadJson,
+    });
+    this.stmt.upsertPartition.run(
+      merchantId,
+      registerId,
+      e.head.lastSeq,
+      e.head.lastHash,
+      e.head.grandTotal,
+      e.head.absoluteGrandTotal,
+      e.tillJson,
+      input.now,
+    );
   }
 
   pullChanges(input: PullQuery): Promise<{ changes: Change[]; hasMore: boolean }> {
@@ -629,10 +646,9 @@ class SqliteSyncStorage implements SyncStorage {
   listEvents(input: EventQuery): Promise<{ events: StoredEvent[]; next: string | null }> {
     return this.run('listing events', () => {
       const after = input.after === undefined ? 0 : Number(input.after);
+      const query = { merchantId: input.merchantId, storeId: input.storeId, after, status: input.status, limit: input.limit + 1 };
       const rows = (
-        input.type === undefined
-          ? this.stmt.events.all(input.merchantId, input.storeId, after, input.limit + 1)
-          : this.stmt.eventsOfType.all(input.merchantId, input.storeId, input.type, after, input.limit + 1)
+        input.type === undefined ? this.stmt.events.all(query) : this.stmt.eventsOfType.all({ ...query, type: input.type })
       ) as EventRow[];
       const page = rows.slice(0, input.limit);
       const events = page.map((row): StoredEvent => ({
@@ -642,6 +658,8 @@ class SqliteSyncStorage implements SyncStorage {
         key: row.key,
         type: row.type,
         receivedAt: row.received_at,
+        status: row.status,
+        rejection: rejectionOf(row),
         payload: JSON.parse(row.payload) as unknown,
       }));
       const last = page[page.length - 1];
@@ -649,8 +667,17 @@ class SqliteSyncStorage implements SyncStorage {
     });
   }
 
-  readJournal(merchantId: string, registerId: string): Promise<JournalEntry[]> {
-    return this.run('reading a journal', () => (this.stmt.journal.all(merchantId, registerId) as string[]).map(entryOf));
+  readJournal(merchantId: string, registerId: string): Promise<JournalEvent[]> {
+    return this.run('reading a journal', () =>
+      (this.stmt.journal.all(merchantId, registerId) as JournalRow[]).map((row): JournalEvent => ({
+        seq: row.seq,
+        key: row.key,
+        type: row.type,
+        status: row.status,
+        rejection: rejectionOf(row),
+        entry: row.entry_hash === null ? null : entryOf(row.payload),
+      })),
+    );
   }
 
   saveHeartbeat(input: HeartbeatRecord): Promise<void> {
