@@ -21,6 +21,8 @@ export const OutboxErrorCode = {
   STORAGE_ERROR: 'STORAGE_ERROR',
   /** an operation that needs the flusher role was called on an outbox that does not hold it */
   NOT_FLUSHER: 'NOT_FLUSHER',
+  /** deadLetters.retry on an outbox created with deadLetterRetry: false */
+  RETRY_NOT_ALLOWED: 'RETRY_NOT_ALLOWED',
 } as const;
 export type OutboxErrorCode = (typeof OutboxErrorCode)[keyof typeof OutboxErrorCode];
 

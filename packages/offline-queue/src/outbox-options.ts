@@ -43,6 +43,12 @@ export interface OutboxOptions {
   };
   /** active health probes of every endpoint while this outbox flushes; default every 10 000 ms, 0 turns them off */
   probeIntervalMs?: number;
+  /**
+   * whether `deadLetters.retry` may send a dead letter again (under a new sequence number at the end
+   * of its partition); default true. Set false when a payload carries its own sequence (a hash-chained
+   * journal): such an item cannot change its number, so a correction must be a new item.
+   */
+  deadLetterRetry?: boolean;
   /** how often an idle flusher looks for items enqueued by other processes; default 1 000 ms */
   pollIntervalMs?: number;
   /** how long acknowledged items are kept (a server that lost data can ask for them again); default 7 days */
@@ -108,6 +114,7 @@ const optionsSchema = z
       })
       .default({}),
     probeIntervalMs: z.number().int().nonnegative().default(10_000),
+    deadLetterRetry: z.boolean().default(true),
     pollIntervalMs: positiveMs.default(1000),
     retainAckedMs: z
       .number()

@@ -545,6 +545,19 @@ describe('dead letters', () => {
     expect(srv.keys()).toEqual(['sale-till-1-2', 'sale-till-1-1']);
     expect(await o.deadLetters.list()).toEqual([]);
   });
+
+  it('cannot be retried when the outbox was created with deadLetterRetry: false, and stay listed', async () => {
+    const srv = await server({
+      onItem: (item) => (item.key === 'sale-till-1-1' ? { result: 'rejected', code: 'UNKNOWN_SKU' } : undefined),
+    });
+    const { outbox: o } = await outbox({ url: srv.url, store: await store(), deadLetterRetry: false });
+    await o.enqueueAll([sale(1), sale(2)]);
+    await o.flush();
+    const error = await o.deadLetters.retry('all').catch((e: unknown) => e);
+    expect(TillkitError.hasCode(error, 'RETRY_NOT_ALLOWED')).toBe(true);
+    expect((await o.deadLetters.list()).map((i) => i.key)).toEqual(['sale-till-1-1']);
+    expect(srv.keys()).toEqual(['sale-till-1-2']);
+  });
 });
 
 describe('one flusher per store', () => {

@@ -129,7 +129,7 @@ export interface Outbox {
   items(query?: Parameters<OutboxStore['listItems']>[0]): Promise<OutboxItem[]>;
   readonly deadLetters: {
     list(): Promise<OutboxItem[]>;
-    /** Sends dead letters again, at the end of their partitions. Returns how many. */
+    /** Sends dead letters again, at the end of their partitions. Returns how many. Throws RETRY_NOT_ALLOWED when the outbox was created with deadLetterRetry: false. */
     retry(keys: readonly string[] | 'all'): Promise<number>;
     /** Every dead letter as JSON lines, for an operator or a support ticket. */
     export(): Promise<string>;
@@ -977,6 +977,12 @@ class OutboxImpl implements Outbox {
   readonly deadLetters = {
     list: () => this.store.listItems({ state: 'dead', limit: 100_000 }),
     retry: async (keys: readonly string[] | 'all') => {
+      if (!this.opts.deadLetterRetry) {
+        throw new StateError(
+          OutboxErrorCode.RETRY_NOT_ALLOWED,
+          'This outbox was created with deadLetterRetry: false: its items carry their own sequence numbers, so a dead letter cannot be sent again under a new one. Record a correction as a new item, and export the dead letter for the operator.',
+        );
+      }
       const count = await this.store.retryDeadLetters({ keys, now: this.opts.clock.now() });
       this.kick();
       this.refreshMetrics();

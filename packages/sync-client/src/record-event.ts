@@ -217,7 +217,7 @@ export async function recordEvent(input: RecordEventInput): Promise<OutboxItem> 
     throw stateError(
       SyncErrorCode.SEQUENCE_MISMATCH,
       `Journal entry ${entry.sequence} of "${entry.tillId}" was queued as number ${item.seq ?? '?'}: another process records events of this register at the same time. ` +
-        'The item is stored (nothing is lost) but the server will refuse it: record each register from one process only, then retry its dead letter.',
+        'The item is stored (nothing is lost) but the server will refuse it and it will become a dead letter: record each register from one process only, and export the dead letter for head office.',
       { details: { partition: built.partition, sequence: entry.sequence, seq: item.seq, key: built.key } },
     );
   }

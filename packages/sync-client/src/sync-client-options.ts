@@ -6,7 +6,7 @@ import { DATASETS, datasetSchema, type Dataset } from './protocol/index';
 import type { DeviceHealthSource } from './telemetry';
 
 /** The outbox's options, less what the sync client sets itself (transport, endpoints, device id, auth hook). */
-export type SyncOutboxOptions = Omit<OutboxOptions, 'transport' | 'endpoints' | 'deviceId' | 'auth'>;
+export type SyncOutboxOptions = Omit<OutboxOptions, 'transport' | 'endpoints' | 'deviceId' | 'auth' | 'deadLetterRetry'>;
 
 export interface SyncClientOptions {
   /** one server; or give `endpoints` */

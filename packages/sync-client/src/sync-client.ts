@@ -165,6 +165,8 @@ class SyncClientImpl implements SyncClient {
       deviceId: opts.deviceId,
       auth: syncAuthHook(this.tokens, (url) => pushedWith.get(url)),
       clock: opts.outbox.clock ?? opts.clock,
+      // a journal event carries its sequence: a rejected one cannot go again under a new number
+      deadLetterRetry: false,
     });
     this.puller = createPuller({
       catalog: this.catalog,

@@ -65,6 +65,20 @@ describe('createSyncClient options', () => {
   });
 });
 
+describe('dead letters', () => {
+  it('cannot be retried: a journal event keeps its sequence, so a correction is a new record', async () => {
+    client = createSyncClient({
+      baseUrl: 'http://127.0.0.1:9',
+      outbox: { store },
+      catalog,
+      deviceId: 'd1',
+      softwareVersion: '1.0.0',
+    });
+    const error = await client.outbox.deadLetters.retry('all').catch((e: unknown) => e);
+    expect(TillkitError.hasCode(error, 'RETRY_NOT_ALLOWED')).toBe(true);
+  });
+});
+
 describe('secrets', () => {
   it('keeps the token and the client secret out of status, errors and diagnostics, even when a server echoes them', async () => {
     // a server that echoes the Authorization header in every failure
