@@ -226,8 +226,14 @@ async function boot(): Promise<void> {
     return;
   }
   rememberServer(localStorage, config.server);
+  let journal: TillJournal;
+  try {
+    journal = await TillJournal.open(client, store, enrolment);
+  } catch (error) {
+    say(`The till's journal could not be opened: ${errorText(error)}. Reload when the sync server answers.`);
+    return;
+  }
   await client.start();
-  const journal = await TillJournal.open(client, store, enrolment);
   const screen = new TillScreen(client, enrolment, journal);
   screen.bind();
   screen.renderRegister();

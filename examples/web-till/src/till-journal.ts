@@ -2,7 +2,6 @@ import {
   addLine,
   addTender,
   completeSale,
-  createTill,
   openSale,
   openSession,
   uuidv7,
@@ -27,12 +26,16 @@ export class TillJournal {
     private till: TillState,
   ) {}
 
-  /** The stored till state of the enrolled register, or a new till; a cash session is opened when none is. */
+  /**
+   * The stored till state of the enrolled register. A browser without one (a new till, or one whose
+   * site data was cleared) restores it from the server first, so its journal goes on where the
+   * register's left off (a new register starts at sequence 1); this needs the server, once. A cash
+   * session is opened when none is.
+   */
   static async open(client: SyncClient, store: OutboxStore, enrolment: EnrolmentInfo): Promise<TillJournal> {
     const { registerId } = enrolment.tenant;
     const stored = await store.getRecord(RecordCollections.till, registerId);
-    const till =
-      stored === undefined ? createTill({ tillId: registerId, currency: enrolment.currency }) : toTillState(stored.value);
+    const till = stored === undefined ? (await client.restore()).till : toTillState(stored.value);
     if (till.tillId !== registerId) {
       throw new Error(`The stored till is register ${till.tillId}, but this browser is enrolled for ${registerId}.`);
     }

@@ -95,6 +95,7 @@ describe('the web till', () => {
       const server = cloud.server.url;
       await openTill(page, `${appOrigin}/?server=${encodeURIComponent(server)}&code=${encodeURIComponent(cloud.code)}`);
       expect(new URL(page.url()).searchParams.has('code')).toBe(false); // the used-up code left the address bar
+      expect(await page.isHidden('#enrol')).toBe(true);
       await page.waitForFunction((n) => document.querySelectorAll('#products button').length === n, CAFE.length, {
         timeout: 15_000,
       });
@@ -112,6 +113,7 @@ describe('the web till', () => {
       await page.waitForSelector('#status[data-connectivity="offline"]', { timeout: 15_000 });
       expect(await ring(page, [cappuccino.id], 'card')).toBe(2);
       expect(await ring(page, [espresso.id, cappuccino.id], 'cash', '10')).toBe(3);
+      expect(await page.locator('#receipt-text').textContent()).toMatch(/Change\s+3\.70/);
       await statusIs(page, 'offline', 2);
       expect(await page.locator('#status-text').textContent()).toContain('2 pending');
 
