@@ -26,6 +26,7 @@ if (stored === undefined) await till.client.recordEvent(register.openSession());
 console.log(JSON.stringify({ started: true, at: register.till.journal.sequence }));
 for (;;) {
   const sale = register.sale();
+  console.log(JSON.stringify({ recording: sale.transaction.id }));
   const started = performance.now();
   await till.client.recordEvent(sale);
   const waitMs = performance.now() - started;

@@ -14,7 +14,7 @@ describe('the drill list', () => {
       .join('\n');
     for (const drill of DRILLS) {
       const exportName = drill.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-      expect(tested, `${drill.name} is not run by a test`).toContain(`[${exportName}`.slice(1));
+      expect(tested, `${drill.name} is not run by a test`).toContain(exportName);
     }
   });
 

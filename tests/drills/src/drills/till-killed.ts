@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSqliteStore } from '@tillkit/offline-queue/sqlite';
 import type { Drill } from '../drill';
 import { spawnTill } from '../harness/child-process';
 import { startCloud } from '../harness/cloud';
@@ -37,6 +38,10 @@ export const tillKilled: Drill = {
     const reported = new Set<string>();
     let longestWaitMs = 0;
     let started = 0;
+    /** kills that landed while the cloud was behind the till's store: a push was under way */
+    let midSync = 0;
+    /** kills that landed after the till began writing a sale and before it said the sale was done */
+    let midSale = 0;
     for (let round = 0; round < kills; round++) {
       const child = spawnTill(dir, proxy.url, 'sell');
       ctx.defer(() => void child.process.kill('SIGKILL'));
@@ -53,6 +58,13 @@ export const tillKilled: Drill = {
         if (typeof line.waitMs === 'number') longestWaitMs = Math.max(longestWaitMs, line.waitMs);
         if (line.started === true) started++;
       }
+      const store = await createSqliteStore({ path: join(dir, 'outbox.db') });
+      const stored = (await store.listRecords('transactions', { limit: 100_000 })).map((r) => r.key);
+      await store.close();
+      const applied = (await cloud.admin.events('applied')).length;
+      if (applied < stored.length + 1) midSync++; // + 1: the session opening
+      const last = child.lines.at(-1);
+      if (last !== undefined && 'recording' in last) midSale++; // killed before the sale it was writing was confirmed
     }
     // the last restart (in this process, on the same files) delivers what the killed ones left
     proxy.setMode('pass');
@@ -75,6 +87,7 @@ export const tillKilled: Drill = {
       longestWaitMs,
       checks: [
         { what: `the till was killed ${kills} times and restarted (${started} starts)`, ok: started === kills },
+        { what: `kills landed while a push was under way (${midSync} of ${kills})`, ok: midSync > 0 },
         {
           what: `every sale the till reported done (${reported.size}) is in its store`,
           ok: [...reported].every((id) => transactions.has(id)),
@@ -86,7 +99,7 @@ export const tillKilled: Drill = {
         },
         ...verdict.checks,
       ],
-      note: `${kills} SIGKILLs while ringing and pushing through a slow link; ${reported.size} sales reported done, ${journal.length} journal entries`,
+      note: `${kills} SIGKILLs (${midSale} while recording a sale, ${midSync} while pushes were under way); ${reported.size} sales reported done, ${journal.length} journal entries`,
     };
   },
 };
