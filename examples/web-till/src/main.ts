@@ -205,6 +205,8 @@ async function boot(): Promise<void> {
       backoff: { baseMs: 500, capMs: 5000 },
       probeIntervalMs: 2000,
       sendTimeoutMs: 5000,
+      // three failed tries in a row (about five seconds) and the status bar says offline
+      failover: { breaker: { failureThreshold: 3 } },
     },
     catalog,
     deviceId: deviceId(localStorage),
