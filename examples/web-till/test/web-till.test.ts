@@ -150,4 +150,19 @@ describe('the web till', () => {
       await context.close();
     }
   }, 60_000);
+
+  it('refuses a code the server does not know, says why, and asks for another', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${appOrigin}/?server=${encodeURIComponent(cloud.server.url)}&code=NOPE-NOPE-NOPE`);
+      await page.waitForSelector('#enrol:not([hidden])', { timeout: 15_000 });
+      expect(await page.locator('#message').textContent()).toContain('ENROLMENT_CODE_INVALID');
+      expect(await page.isHidden('#till')).toBe(true);
+      expect(await page.inputValue('#enrol-server')).toBe(cloud.server.url);
+      expect(new URL(page.url()).searchParams.has('code')).toBe(false);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
 });
