@@ -11,13 +11,7 @@ export {
   syncProblemSchema,
 } from './version';
 export type { ServerMeta, SyncProblem } from './version';
-export {
-  enrolRequestSchema,
-  enrolResponseSchema,
-  tenantSchema,
-  tokenRequestSchema,
-  tokenResponseSchema,
-} from './auth';
+export { enrolRequestSchema, enrolResponseSchema, tenantSchema, tokenRequestSchema, tokenResponseSchema } from './auth';
 export type { DeviceCredentials, EnrolRequest, EnrolResponse, Tenant, TokenRequest, TokenResponse } from './auth';
 export {
   PushRejectCode,

@@ -88,7 +88,12 @@ export type Cursor = z.infer<typeof cursorSchema>;
 
 /** One change in a page: an upsert with the record, or a tombstone. */
 export const changeSchema = z.discriminatedUnion('deleted', [
-  z.object({ id: idSchema, updatedAt: z.number().int().nonnegative(), deleted: z.literal(false), data: z.record(z.string(), z.unknown()) }),
+  z.object({
+    id: idSchema,
+    updatedAt: z.number().int().nonnegative(),
+    deleted: z.literal(false),
+    data: z.record(z.string(), z.unknown()),
+  }),
   z.object({ id: idSchema, updatedAt: z.number().int().nonnegative(), deleted: z.literal(true) }),
 ]);
 export type Change = z.infer<typeof changeSchema>;
