@@ -9,6 +9,7 @@ import {
   addTender,
   buildReceipt,
   buildReport,
+  cashRoundingRule,
   buildReportDocument,
   closeSession,
   completeSale,
@@ -26,6 +27,7 @@ import {
   paidOut,
   recordReprint,
   renderReceiptText,
+  roundCash,
   TillkitError,
   type CompletedTransaction,
   type DiscountInput,
@@ -143,6 +145,11 @@ export class TillController {
 
   get entries(): readonly JournalEntry[] {
     return this.journal;
+  }
+
+  /** Completed sales and returns, oldest first. */
+  get receipts(): readonly CompletedTransaction[] {
+    return this.transactions;
   }
 
   /** What the prompt shows: session and basket in a few words. */
@@ -487,9 +494,8 @@ export class TillController {
     const s = getSettlement(this.draft);
     const lines = [`${type} ${this.fmt(this.draft.tenders.at(-1)!.amount)}`];
     if (!s.balanced) {
-      lines.push(
-        `  to pay ${this.fmt(s.remaining)}${s.cashRounding !== 0 ? ` (${this.fmt(s.total + s.cashRounding - s.tendered)} in cash)` : ''}`,
-      );
+      const inCash = roundCash(s.remaining, cashRoundingRule(this.services.currency));
+      lines.push(`  to pay ${this.fmt(s.remaining)}${inCash !== s.remaining ? ` (${this.fmt(inCash)} in cash)` : ''}`);
       return { lines };
     }
     return { lines: [...lines, ...(await this.complete())] };
