@@ -115,7 +115,10 @@ const HELP = [
   '  x                     X report (mid-shift, changes nothing)',
   '  nosale                open the drawer;  paidin AMOUNT REASON | paidout AMOUNT REASON',
   'Other',
-  '  status                the till and sync status in words;  help;  quit',
+  '  status                the till and sync status in words;  sync  wait until the cloud has everything',
+  '  preview on|off        show receipts here too (default on);  help;  quit',
+  'Emulated parts only',
+  '  sim paper out|near-end|ok, sim drawer open|closed, sim net down|up, sim weight KG',
 ];
 
 export class TillController {
@@ -128,6 +131,7 @@ export class TillController {
   private nextQuantity: number | undefined;
   private draft: DraftTransaction | undefined;
   private lineCounter = 0;
+  private preview = true;
 
   constructor(
     private readonly services: TillServices,
@@ -145,6 +149,11 @@ export class TillController {
 
   get entries(): readonly JournalEntry[] {
     return this.journal;
+  }
+
+  /** Whether receipts are shown in the output too. */
+  get previewing(): boolean {
+    return this.preview;
   }
 
   /** Completed sales and returns, oldest first. */
@@ -194,6 +203,10 @@ export class TillController {
       case 'help':
       case '?':
         return { lines: HELP };
+      case 'preview':
+        if (rest[0] !== 'on' && rest[0] !== 'off') throw new UserError('preview on | off');
+        this.preview = rest[0] === 'on';
+        return { lines: [`Receipt preview ${rest[0]}: receipts ${this.preview ? 'are shown here and' : 'are only'} printed.`] };
       case 'quit':
       case 'exit':
         if (this.basket.length > 0) return { lines: ['! Finish or cancel the sale first.'] };
@@ -537,6 +550,7 @@ export class TillController {
   }
 
   private paper(doc: ReceiptDocument): string[] {
+    if (!this.preview) return [];
     const width = 42;
     const text = renderReceiptText(doc, { width });
     const rule = '-'.repeat(width);

@@ -107,7 +107,9 @@ async function main(): Promise<number> {
     const [word, ...args] = line.split(/\s+/);
     let lines: string[];
     let quit = false;
-    if (word === 'sim') {
+    if (word === 'sim' && args[0] === 'rush') {
+      lines = await rush(controller, Number(args[1] ?? 20));
+    } else if (word === 'sim') {
       lines = await runtime.simulate(args);
       await new Promise((r) => setTimeout(r, 300)); // let the device report it
     } else if (word === 'status') {
@@ -124,6 +126,8 @@ async function main(): Promise<number> {
       quit = result.quit === true;
     }
     for (const l of lines) out(`  ${l}`);
+    // piped input comes faster than any cashier: give the outbox and the devices a beat to report
+    if (!tty && line !== '') await new Promise((r) => setTimeout(r, 120));
     if (line !== '') {
       lastShown = status();
       out(statusBox());
@@ -147,6 +151,26 @@ async function main(): Promise<number> {
   statusSub.unsubscribe();
   await runtime.close();
   return code;
+}
+
+/** A simulated lunch rush: `n` quick sales (an article, exact cash), receipts printed but not shown. */
+async function rush(controller: TillController, n: number): Promise<string[]> {
+  if (!Number.isInteger(n) || n < 1 || n > 500) return ['! sim rush N takes a number of sales from 1 to 500.'];
+  const articles = ['7610010', '7610011', '7610012', '7610014'];
+  const preview = controller.previewing;
+  await controller.execute('preview off');
+  let done = 0;
+  try {
+    for (let i = 0; i < n; i++) {
+      await controller.execute(`${1 + (i % 2)}*${articles[i % articles.length]!}`);
+      const result = await controller.execute(i % 3 === 0 ? 'card' : 'cash');
+      if (result.lines.some((l) => l.includes('Sale done'))) done++;
+      else return [...result.lines, `! the rush stopped after ${done} sales`];
+    }
+    return [`(simulated) ${done} quick sales rung, each durable before the next customer`];
+  } finally {
+    await controller.execute(`preview ${preview ? 'on' : 'off'}`);
+  }
 }
 
 function describeStatus(s: StatusSnapshot | undefined): string[] {
@@ -180,7 +204,7 @@ async function waitForSync(
       lastPercent = c.percent;
       show(`catching up ${progressBar(c.percent)} ${c.sent}/${c.total}`);
     }
-  }, 50);
+  }, 20);
   try {
     const ok = await runtime.drain(15_000);
     await new Promise((r) => setTimeout(r, 200));

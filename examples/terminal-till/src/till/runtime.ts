@@ -32,7 +32,7 @@ import { startSyncServer, type RunningSyncServer } from '@tillkit/sync-server';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { TillConfigError, type TillConfig } from './config';
 import type { TillMemory, TillServices } from './controller';
-import { SHOP_CATALOG, SHOP_MEMBERS, SHOP_TAXES } from './shop-data';
+import { seedShopCloud } from './shop-data';
 import type { StatusSnapshot } from './status-line';
 
 export interface TillRuntime {
@@ -47,9 +47,6 @@ export interface TillRuntime {
   drain(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
-
-const MERCHANT = 'cafe-lindenhof';
-const STORE = 'zh-lindenhof';
 
 /** Builds every part of the till from its configuration. */
 export async function startRuntime(config: TillConfig): Promise<TillRuntime> {
@@ -109,9 +106,9 @@ async function build(config: TillConfig, cleanup: (() => Promise<void> | void)[]
   devices.register(drawer);
   cleanup.push(() => drawer.dispose());
   if (emulator !== undefined) {
-    // the emulated drawer springs open on a kick; the cashier pushes it shut two seconds later
+    // the emulated drawer springs open on a kick; the cashier pushes it shut a second later
     const shut = drawer.opened$.subscribe(() => {
-      setTimeout(() => emulator?.setDrawerOpen(false), 2000).unref();
+      setTimeout(() => emulator?.setDrawerOpen(false), 1000).unref();
     });
     cleanup.push(() => shut.unsubscribe());
   }
@@ -146,7 +143,7 @@ async function build(config: TillConfig, cleanup: (() => Promise<void> | void)[]
     proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: server.port } });
     proxy.setMode('pass');
     cleanup.push(() => proxy!.close());
-    code = await seed(server.url, adminToken, config);
+    code = await seedShopCloud(server.url, adminToken, config);
     endpoints = [{ id: 'embedded', url: proxy.url }];
     describe.push(`cloud: embedded reference server ${server.url} (SQLite in a temp folder), reached through ${proxy.url}`);
   } else {
@@ -164,6 +161,8 @@ async function build(config: TillConfig, cleanup: (() => Promise<void> | void)[]
       sendTimeoutMs: 3000,
       probeIntervalMs: 500,
       failover: { breaker: { failureThreshold: 3 } },
+      // small batches on the embedded cloud, so the catch-up after `sim net down` shows its progress
+      ...(embedded ? { batch: { maxItems: 5 } } : {}),
     },
     catalog,
     deviceId: `${config.tillId}-terminal`,
@@ -323,35 +322,4 @@ async function remember(store: SqliteStore, registerId: string): Promise<TillMem
   }
   transactions.sort((a, b) => a.sequence - b.sequence);
   return { till: till.value as unknown as TillState, journal, transactions };
-}
-
-/** Sets the embedded cloud up as a head office would: register, tax rates, catalog, prices, members; returns an enrolment code. */
-async function seed(baseUrl: string, token: string, config: TillConfig): Promise<string> {
-  const admin = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const response = await fetch(`${baseUrl}/admin/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} /admin/v1${path}: ${response.status} ${text}`);
-    return text === '' ? undefined : (JSON.parse(text) as unknown);
-  };
-  await admin('POST', '/registers', {
-    merchantId: MERCHANT,
-    storeId: STORE,
-    registerId: config.tillId,
-    currency: config.currency,
-  });
-  const dataset = (name: string) => `/merchants/${MERCHANT}/stores/${STORE}/datasets/${name}`;
-  await admin('PUT', dataset('tax-rates'), { records: SHOP_TAXES });
-  await admin('PUT', dataset('catalog'), { records: SHOP_CATALOG.map((c) => c.article) });
-  await admin('PUT', dataset('prices'), {
-    records: SHOP_CATALOG.map((c) => ({ id: c.article.id, currency: config.currency, unitPrice: c.price })),
-  });
-  await admin('PUT', dataset('members'), { records: SHOP_MEMBERS });
-  const { code } = (await admin('POST', '/enrolments', { merchantId: MERCHANT, storeId: STORE, registerId: config.tillId })) as {
-    code: string;
-  };
-  return code;
 }

@@ -22,3 +22,41 @@ export const SHOP_MEMBERS: Member[] = [
   { id: 'm-1001', name: 'Ada Keller', cardNumber: '900100', email: 'ada@example.com', points: 1200, tier: 'gold' },
   { id: 'm-1002', name: 'Beat Frei', cardNumber: '900200', email: 'beat@example.com', points: 80 },
 ];
+
+const MERCHANT = 'cafe-lindenhof';
+const STORE = 'zh-lindenhof';
+
+/** Sets the embedded cloud up as a head office would: register, tax rates, catalog, prices, members; returns an enrolment code. */
+export async function seedShopCloud(
+  baseUrl: string,
+  token: string,
+  config: { tillId: string; currency: string },
+): Promise<string> {
+  const admin = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const response = await fetch(`${baseUrl}/admin/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} /admin/v1${path}: ${response.status} ${text}`);
+    return text === '' ? undefined : (JSON.parse(text) as unknown);
+  };
+  await admin('POST', '/registers', {
+    merchantId: MERCHANT,
+    storeId: STORE,
+    registerId: config.tillId,
+    currency: config.currency,
+  });
+  const dataset = (name: string) => `/merchants/${MERCHANT}/stores/${STORE}/datasets/${name}`;
+  await admin('PUT', dataset('tax-rates'), { records: SHOP_TAXES });
+  await admin('PUT', dataset('catalog'), { records: SHOP_CATALOG.map((c) => c.article) });
+  await admin('PUT', dataset('prices'), {
+    records: SHOP_CATALOG.map((c) => ({ id: c.article.id, currency: config.currency, unitPrice: c.price })),
+  });
+  await admin('PUT', dataset('members'), { records: SHOP_MEMBERS });
+  const { code } = (await admin('POST', '/enrolments', { merchantId: MERCHANT, storeId: STORE, registerId: config.tillId })) as {
+    code: string;
+  };
+  return code;
+}
