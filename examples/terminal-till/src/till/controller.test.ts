@@ -105,6 +105,28 @@ describe('the till controller on emulated devices and the embedded cloud', () =>
     expect(till.entries.slice(-3).map((e) => e.type)).toEqual(['no_sale', 'paid_in', 'paid_out']);
   });
 
+  it('holds a receipt while the printer is out of paper, tells the cashier, and prints it when paper is in', async () => {
+    const printed = runtime.emulatedPrinter!.receipts().length;
+    await runtime.simulate(['paper', 'out']);
+    await waitForStatus((s) => s.devices.get('printer')?.state === 'paper-out');
+    expect(statusLine()).toMatch(/printer paper-out!!/);
+    await run('7610012');
+    expect(await run('card')).toMatch(
+      /Sale done: receipt #5, .*\(printer: held \(paper-out\): it prints once the printer is ready\)/,
+    );
+    await runtime.simulate(['paper', 'ok']);
+    await waitForStatus((s) => s.devices.get('printer')?.state === 'online');
+    expect(statusLine()).toMatch(/^printer online \|/);
+    await runtime.emulatedPrinter!.waitFor(() => runtime.emulatedPrinter!.receipts().length > printed, 5000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(
+      runtime
+        .emulatedPrinter!.receipts()
+        .slice(printed)
+        .filter((r) => r.includes('Gipfeli')),
+    ).toHaveLength(1);
+  });
+
   it('keeps selling through a network outage and catches up when it is back', async () => {
     await runtime.simulate(['net', 'down']);
     await run('7610010');

@@ -41,6 +41,8 @@ export interface TillRuntime {
   readonly status$: Observable<StatusSnapshot>;
   /** where the till runs: one line per part, for the banner */
   readonly describe: string[];
+  /** the printer emulator, when no printer is configured (tests read what it printed) */
+  readonly emulatedPrinter: EscPosEmulator | undefined;
   /** simulation commands (emulators only): `sim paper out`, `sim net down`, `sim weight 0.183` ... */
   simulate(args: string[]): Promise<string[]>;
   /** waits until the outbox is empty (or the time is up) */
@@ -283,6 +285,7 @@ async function build(config: TillConfig, cleanup: (() => Promise<void> | void)[]
     memory,
     status$: snapshot.asObservable(),
     describe,
+    emulatedPrinter: emulator,
     simulate(args) {
       return Promise.resolve(simulate(args));
     },
