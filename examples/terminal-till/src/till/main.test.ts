@@ -45,7 +45,7 @@ describe('npm start with piped input', () => {
     expect(out).toMatch(/\*\*\* COPY \*\*\*/);
     expect(out).toMatch(/Z report #1: expected CHF 108\.90, counted CHF 113\.40, over CHF 4\.50/);
     // the status line after every command, without colour codes when piped
-    expect(out).toMatch(/ {2}\[printer online \| drawer (closed|OPEN!!) \| net online embedded \| queue \d+ \| lag [\d.]+s\]/);
+    expect(out).toMatch(/ {2}\[printer online \| drawer (closed|OPEN!!) \| net online primary \| queue \d+ \| lag [\d.]+s\]/);
     expect(out).not.toContain('\u001b[');
     expect(out).toMatch(/Bye\./);
   });

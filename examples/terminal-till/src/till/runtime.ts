@@ -3,7 +3,8 @@
  * on a loopback port), the drawer behind it, the scale (a real one behind a serial-to-TCP adapter,
  * or the scale simulator), and the cloud (configured sync servers, or the embedded reference server
  * with an SQLite file in a temp folder, a seeded catalog and automatic enrolment, reached through a
- * fault proxy so the `sim net down` command can cut the network for real).
+ * primary and a secondary path, each behind a fault proxy, so `sim net down` and `sim primary down`
+ * cut the network or the primary endpoint for real).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -135,19 +136,28 @@ async function build(config: TillConfig, cleanup: (() => Promise<void> | void)[]
 
   // -- the cloud ----------------------------------------------------------------------------------
   let server: RunningSyncServer | undefined;
-  let proxy: FaultProxy | undefined;
+  let proxies: { primary: FaultProxy; secondary: FaultProxy } | undefined;
   let code = config.code;
   let endpoints = config.servers ?? [];
   if (embedded) {
     const adminToken = randomBytes(24).toString('base64url');
     server = await startSyncServer({ db: join(dir, 'cloud.db'), adminToken });
     cleanup.push(() => server!.close());
-    proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: server.port } });
-    proxy.setMode('pass');
-    cleanup.push(() => proxy!.close());
+    const target = { host: '127.0.0.1', port: server.port };
+    const primary = await startFaultProxy({ target });
+    cleanup.push(() => primary.close());
+    const secondary = await startFaultProxy({ target });
+    cleanup.push(() => secondary.close());
+    primary.setMode('pass');
+    secondary.setMode('pass');
+    proxies = { primary, secondary };
     code = await seedShopCloud(server.url, adminToken, config);
-    endpoints = [{ id: 'embedded', url: proxy.url }];
-    describe.push(`cloud: embedded reference server ${server.url} (SQLite in a temp folder), reached through ${proxy.url}`);
+    endpoints = [
+      { id: 'primary', url: primary.url },
+      { id: 'secondary', url: secondary.url },
+    ];
+    describe.push(`cloud: embedded reference server ${server.url} (SQLite in a temp folder)`);
+    describe.push(`  reached through a primary (${primary.url}) and a secondary path (${secondary.url})`);
   } else {
     describe.push(`cloud: ${endpoints.map((e) => `${e.id} ${e.url}`).join(', ')}`);
   }
@@ -162,7 +172,10 @@ async function build(config: TillConfig, cleanup: (() => Promise<void> | void)[]
       backoff: { baseMs: 200, capMs: 2000 },
       sendTimeoutMs: 3000,
       probeIntervalMs: 500,
-      failover: { breaker: { failureThreshold: 3 } },
+      // on the embedded cloud, fail over within a second and back within seconds, so it can be watched
+      failover: embedded
+        ? { breaker: { failureThreshold: 3, openMs: 2000 }, minSwitchIntervalMs: 1000, failBackAfterMs: 3000 }
+        : { breaker: { failureThreshold: 3 } },
       // small batches on the embedded cloud, so the catch-up after `sim net down` shows its progress
       ...(embedded ? { batch: { maxItems: 5 } } : {}),
     },
@@ -269,15 +282,22 @@ async function build(config: TillConfig, cleanup: (() => Promise<void> | void)[]
       emulator.setDrawerOpen(value === 'open');
       return [`(simulated) drawer ${value}`];
     }
-    if (what === 'net' && proxy !== undefined && (value === 'down' || value === 'up')) {
-      proxy.setMode(value === 'down' ? 'down' : 'pass');
+    if (what === 'net' && proxies !== undefined && (value === 'down' || value === 'up')) {
+      proxies.primary.setMode(value === 'down' ? 'down' : 'pass');
+      proxies.secondary.setMode(value === 'down' ? 'down' : 'pass');
       return [`(simulated) network ${value}`];
+    }
+    if (what === 'primary' && proxies !== undefined && (value === 'down' || value === 'up')) {
+      proxies.primary.setMode(value === 'down' ? 'down' : 'pass');
+      return [`(simulated) primary endpoint ${value}`];
     }
     if (what === 'weight' && scaleSim !== undefined && value !== undefined && /^\d+(\.\d{1,3})?$/.test(value)) {
       scaleSim.setWeight(Math.round(Number(value) * 1000));
       return [`(simulated) ${value} kg on the scale`];
     }
-    return ['! sim paper out|near-end|ok, sim drawer open|closed, sim net down|up, sim weight KG (emulated parts only)'];
+    return [
+      '! sim paper out|near-end|ok, sim drawer open|closed, sim net down|up, sim primary down|up, sim weight KG, sim rush N (emulated parts only)',
+    ];
   }
 
   return {
