@@ -7,11 +7,11 @@
  */
 import { emitKeypressEvents, createInterface } from 'node:readline';
 import { TillkitError } from '@tillkit/core';
-import { createKeyboardWedgeDecoder, type WedgeKeyEvent } from '@tillkit/devices';
 import { auditTime, filter, firstValueFrom, timeout } from 'rxjs';
 import { loadConfig, TillConfigError, USAGE, type TillConfig } from './config';
 import { TillController } from './controller';
 import { startRuntime, type TillRuntime } from './runtime';
+import { createScanDetector, type ScanDetector } from './scan-detector';
 import { renderStatusLine, progressBar, type StatusSnapshot } from './status-line';
 
 const out = (text: string): void => {
@@ -66,15 +66,13 @@ async function main(): Promise<number> {
   let liveSub: { unsubscribe(): void } | undefined;
   let lastShown = '';
   let busy = false;
-  const lastScans: string[] = [];
-  let wedge: ReturnType<typeof createKeyboardWedgeDecoder> | undefined;
+  let wedge: ScanDetector | undefined;
   if (tty) {
     emitKeypressEvents(process.stdin, rl);
-    wedge = createKeyboardWedgeDecoder({ maxInterKeyMs: 50, minLength: 6 });
-    wedge.scans$.subscribe((scan) => lastScans.push(scan.data));
+    const detector = createScanDetector();
+    wedge = detector;
     process.stdin.on('keypress', (str: string | undefined, key: { name?: string; ctrl?: boolean } | undefined) => {
-      const event = toWedgeEvent(str, key);
-      if (event !== undefined) wedge!.feed(event);
+      detector.keypress(str, key, performance.now());
     });
     liveSub = runtime.status$.pipe(auditTime(250)).subscribe(() => {
       const line = status();
@@ -98,11 +96,7 @@ async function main(): Promise<number> {
     if (tty) {
       // the Enter that ended a scanner burst is handled just after readline's line event
       await new Promise((r) => setImmediate(r));
-      const i = lastScans.indexOf(line);
-      if (i >= 0 && /^\d+$/.test(line)) {
-        lastScans.splice(0, i + 1);
-        line = `scan ${line}`;
-      }
+      if (wedge?.isScan(line) === true) line = `scan ${line}`;
     }
     const [word, ...args] = line.split(/\s+/);
     let lines: string[];
@@ -216,17 +210,6 @@ async function waitForSync(
   } finally {
     clearInterval(poll);
   }
-}
-
-/** A terminal keypress as the wedge decoder reads it (digits, letters and Enter; the rest is typing). */
-function toWedgeEvent(str: string | undefined, key: { name?: string; ctrl?: boolean } | undefined): WedgeKeyEvent | undefined {
-  const timeStamp = performance.now();
-  if (key?.name === 'return' || key?.name === 'enter') return { code: 'Enter', key: 'Enter', timeStamp, type: 'keydown' };
-  if (str === undefined || str.length !== 1 || key?.ctrl === true) return undefined;
-  if (/[0-9]/.test(str)) return { code: `Digit${str}`, key: str, timeStamp, type: 'keydown' };
-  if (/[a-zA-Z]/.test(str))
-    return { code: `Key${str.toUpperCase()}`, key: str, shiftKey: str !== str.toLowerCase(), timeStamp, type: 'keydown' };
-  return { code: 'Space', key: str, timeStamp, type: 'keydown' };
 }
 
 main().then(
