@@ -67,6 +67,9 @@ async function main(): Promise<number> {
   let lastShown = '';
   let busy = false;
   let wedge: ScanDetector | undefined;
+  // Ctrl-C ends the input like quit: the outbox gets its chance to drain and the parts are closed
+  rl.on('SIGINT', () => rl.close());
+  process.once('SIGTERM', () => rl.close());
   if (tty) {
     emitKeypressEvents(process.stdin, rl);
     const detector = createScanDetector();
