@@ -10,7 +10,7 @@ import { afterAll, bench, describe } from 'vitest';
 import { BenchAdmin, enrolDirect } from './admin';
 import { ringJournal } from './sales';
 import { spawnServer, type ServerProcess } from './spawn-server';
-import { ms, once, percentiles, perSecond, share } from './stats';
+import { machine, ms, once, percentiles, perSecond, share } from './stats';
 
 // Catch-up after an outage: one till rang SALES sales (plus its session opening) while the server
 // was down; they wait in its SQLite outbox (recorded as recordEvent records them: the item with
@@ -24,6 +24,8 @@ import { ms, once, percentiles, perSecond, share } from './stats';
 const SALES = 20_000;
 const BATCH = 100;
 const OPTIONS = { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 };
+/** the machine before this file's work: a busy machine's figures are not a quiet one's */
+const MACHINE = machine();
 const TENANT = { merchantId: 'bench', storeId: 'store-1', registerId: 'reg-1' };
 
 const dir = mkdtempSync(join(tmpdir(), 'tillkit-bench-catch-up-'));
@@ -165,7 +167,7 @@ describe(`catch-up of ${SALES} queued sales (one till, loopback)`, () => {
 
 afterAll(() => {
   console.log(
-    `\ncatch-up after an outage: ${SALES} sales and a session opening (${JSON.stringify(built[1]!.payload).length} bytes each) queued offline, batches of ${BATCH}`,
+    `\ncatch-up after an outage: ${SALES} sales and a session opening (${JSON.stringify(built[1]!.payload).length} bytes each) queued offline, batches of ${BATCH}; before: ${MACHINE}`,
   );
   console.table(rows);
   rmSync(dir, { recursive: true, force: true });

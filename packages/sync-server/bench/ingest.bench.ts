@@ -8,7 +8,7 @@ import { wireItem } from '../src/conformance/till-events';
 import { BenchAdmin, enrolDirect } from './admin';
 import { ringJournal } from './sales';
 import { spawnServer } from './spawn-server';
-import { ms, once, percentiles, perSecond, share } from './stats';
+import { machine, ms, once, percentiles, perSecond, share } from './stats';
 
 // Server ingest: REGISTERS registers push their journals (a session opening, then 3-line sales
 // rung with @tillkit/core) in batches of 100 to the reference server over loopback, all registers
@@ -25,6 +25,8 @@ const SALES_PER_REGISTER = 600;
 const BATCH = 100;
 const ROUNDS = 3;
 const OPTIONS = { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 };
+/** the machine before this file's work: a busy machine's figures are not a quiet one's */
+const MACHINE = machine();
 
 const dir = mkdtempSync(join(tmpdir(), 'tillkit-bench-ingest-'));
 const journals = Array.from({ length: REGISTERS }, (_, r) => ringJournal(`reg-${r}`, SALES_PER_REGISTER).map((e) => wireItem(e)));
@@ -126,7 +128,7 @@ afterAll(async () => {
   const serverLatency = percentiles(timing.server.latencies);
   const bytes = JSON.stringify(journals[0]![1]).length;
   console.log(
-    `\nserver ingest: ${REGISTERS} registers at once, ${total} events (${bytes}-byte sales), batches of ${BATCH}, ${ROUNDS} rounds interleaved`,
+    `\nserver ingest: ${REGISTERS} registers at once, ${total} events (${bytes}-byte sales), batches of ${BATCH}, ${ROUNDS} rounds interleaved; before: ${MACHINE}`,
   );
   console.table([
     {

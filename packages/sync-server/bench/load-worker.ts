@@ -67,7 +67,10 @@ async function ring(t: (typeof tills)[number]): Promise<void> {
   let nextPullAt = Date.now() + jitter(config.pullEveryMs);
   let pulling: Promise<void> | undefined;
   for (let n = 0; config.salesPerTill === undefined ? Date.now() < deadline : n < config.salesPerTill; n++) {
-    if (config.thinkMs > 0) await sleep(Math.random() * 2 * config.thinkMs);
+    const pause = Math.random() * 2 * config.thinkMs;
+    // the ringing stops at the deadline, not after a pause that runs past it
+    if (Date.now() + pause >= deadline) break;
+    if (pause > 0) await sleep(pause);
     const sale = t.till.sale(3);
     await t.link.record(sale);
     t.keys.push(eventKey(sale.entry));

@@ -1,6 +1,6 @@
 import { afterAll, bench, describe } from 'vitest';
 import { checkPassed, runLoadSimulation, type LoadReport, type LoadSimulationOptions } from './load-simulation';
-import { ms, once } from './stats';
+import { machine, ms, once } from './stats';
 
 // The load simulation of issue 5 with figures: 200 tills (20 stores of 10 registers), each enrolled
 // through the admin API for a register of its own, ring real sales with @tillkit/core and push
@@ -18,6 +18,8 @@ import { ms, once } from './stats';
 // Run: cd packages/sync-server && npx vitest bench --run bench/load.bench.ts
 
 const OPTIONS = { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 };
+/** the machine before this file's work: a busy machine's figures are not a quiet one's */
+const MACHINE = machine();
 const rows: Record<string, string | number>[] = [];
 const failures: string[] = [];
 
@@ -85,7 +87,9 @@ describe('load: 200 tills against one reference server', () => {
 });
 
 afterAll(() => {
-  console.log('\nload: 200 tills (20 stores), one reference server on loopback (SQLite, WAL, synchronous=FULL), 3-line sales');
+  console.log(
+    `\nload: 200 tills (20 stores), one reference server on loopback (SQLite, WAL, synchronous=FULL), 3-line sales; before: ${MACHINE}`,
+  );
   console.table(rows);
   if (failures.length > 0) throw new Error(`the load simulation lost, duplicated or misordered events:\n${failures.join('\n')}`);
 });

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, bench, describe } from 'vitest';
 import { BenchAdmin, enrolDirect } from './admin';
 import { spawnServer } from './spawn-server';
-import { mb, once, perSecond, share } from './stats';
+import { machine, mb, once, perSecond, share } from './stats';
 
 // Pull of a 50,000-article catalog: the catalog dataset (50,000 articles with a barcode each) and
 // the prices dataset (50,000 prices), 100,000 records, from the reference server over loopback
@@ -30,6 +30,8 @@ const PAGE = 1000;
 const DATASETS: Dataset[] = ['catalog', 'prices'];
 const TENANT = { merchantId: 'bench', storeId: 'store-1', registerId: 'reg-1' };
 const OPTIONS = { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 };
+/** the machine before this file's work: a busy machine's figures are not a quiet one's */
+const MACHINE = machine();
 
 const dir = mkdtempSync(join(tmpdir(), 'tillkit-bench-pull-'));
 const server = await spawnServer({ db: join(dir, 'server.db') });
@@ -189,7 +191,7 @@ describe(`pull of a ${ARTICLES}-article catalog (catalog + prices) into the SQLi
 
 afterAll(async () => {
   console.log(
-    `\npull of ${RECORDS} records (${ARTICLES} articles and ${ARTICLES} prices) from the reference server over loopback`,
+    `\npull of ${RECORDS} records (${ARTICLES} articles and ${ARTICLES} prices) from the reference server over loopback; before: ${MACHINE}`,
   );
   console.table(rows);
   await server.stop();

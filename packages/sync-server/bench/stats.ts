@@ -1,3 +1,5 @@
+import { availableParallelism, loadavg } from 'node:os';
+
 /** The q-quantile of ascending samples (nearest rank); NaN for none. */
 export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -31,4 +33,9 @@ export async function eachLimited<T>(items: readonly T[], limit: number, work: (
 export function once(run: () => Promise<void>): () => Promise<void> {
   let done: Promise<void> | undefined;
   return () => (done ??= run());
+}
+
+/** The machine, for the table headers: figures from a busy machine are not comparable with a quiet one's. */
+export function machine(): string {
+  return `${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)}`;
 }
