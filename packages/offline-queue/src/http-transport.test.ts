@@ -357,6 +357,17 @@ describe('createHttpTransport: send', () => {
     expect(calls).toEqual(['primary', 'primary']);
   });
 
+  it('keeps short non-secret header values (a protocol version) out of redaction, and redacts a bare token', async () => {
+    const echo = await rawServer((req, res) => {
+      res.writeHead(400, { 'content-type': 'application/problem+json' });
+      const bare = String(req.headers.authorization).replace('Bearer ', '');
+      res.end(JSON.stringify({ title: 'Bad Request', status: 400, detail: `POST /v1/push version 1 with ${bare}` }));
+    });
+    const t = transport({ headers: () => ({ authorization: 'Bearer tok-9f8e7d', 'tillkit-protocol': '1' }) });
+    const result = await send(t, echo, [outboxItem('a', 1)]);
+    expect(result.kind === 'failed' && result.detail).toContain('POST /v1/push version 1 with [redacted]');
+  });
+
   it('never puts header values in details, even when a server echoes them', async () => {
     const token = 'Bearer sk_live_4f9a8b7c6d5e';
     const echo = await rawServer((req, res) => {

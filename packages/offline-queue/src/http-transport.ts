@@ -27,8 +27,10 @@ export interface HttpTransportOptions {
   /** path of the health probe, appended to the endpoint's url; default DEFAULT_HEALTH_PATH ('/v1/health') */
   healthPath?: string;
   /**
-   * Called before every push and probe, so a refreshed token is picked up at once. Header values
-   * never appear in results, details or errors. A hook that throws fails that send as a network
+   * Called before every push and probe, so a refreshed token is picked up at once. Values of
+   * headers that carry secrets (authorization, cookies, names with token, key, secret, auth,
+   * session or password) and any value of 8 characters or more never appear in results, details
+   * or errors. A hook that throws fails that send as a network
    * failure (code HEADERS_FAILED) and makes that probe false.
    */
   headers?: HeadersHook;
@@ -116,6 +118,11 @@ function networkCode(error: unknown): string {
 }
 
 /** Removes every header value from a text that will leave the transport (servers may echo them). */
+/** Header names whose values are secrets whatever their length. */
+const SECRET_HEADER = /authorization|cookie|token|secret|key|auth|session|password/i;
+/** Values at least this long are treated as secrets in any header; shorter ones ("1", "en") are not. */
+const SECRET_MIN_LENGTH = 8;
+
 function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
@@ -215,7 +222,13 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
     const headers = new Headers();
     const secrets: string[] = [];
     for (const [name, value] of Object.entries(extra)) {
-      secrets.push(String(value));
+      const text = String(value);
+      if (SECRET_HEADER.test(name) || text.length >= SECRET_MIN_LENGTH) {
+        secrets.push(text);
+        // a server may echo the credentials alone, without their scheme ("Bearer ...")
+        const credentials = /^[A-Za-z-]+ (.+)$/.exec(text)?.[1];
+        if (credentials !== undefined && credentials.length >= 4) secrets.push(credentials);
+      }
       headers.set(name, value);
     }
     return { headers, secrets };
