@@ -40,6 +40,11 @@ import { createTelemetry, type DiagnosticsInput, type Telemetry } from './teleme
 import { jitter, unref } from './timers';
 import { createSyncTransport, syncAuthHook } from './transport';
 
+/** Backoff of pulls after a failed one: full jitter between PULL_RETRY_MIN_MS and 1 s, 2 s, 4 s ... 60 s. */
+const PULL_RETRY_BASE_MS = 1000;
+const PULL_RETRY_CAP_MS = 60_000;
+const PULL_RETRY_MIN_MS = 100;
+
 /** What a till may know about its enrolment (the credentials stay inside the client). */
 export interface EnrolmentInfo {
   deviceId: string;
@@ -138,6 +143,9 @@ class SyncClientImpl implements SyncClient {
   private heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
   private scheduledPull: Promise<unknown> | undefined;
   private pullAgain = false;
+  /** pulls that failed in a row; a failed pull is tried again with backoff until one succeeds */
+  private pullFailures = 0;
+  private pullRetryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly opts: ResolvedSyncClientOptions) {
     this.catalog = opts.catalog;
@@ -373,8 +381,10 @@ class SyncClientImpl implements SyncClient {
     if (!this.started) return;
     this.started = false;
     if (this.pullTimer !== undefined) clearTimeout(this.pullTimer);
+    if (this.pullRetryTimer !== undefined) clearTimeout(this.pullRetryTimer);
     if (this.heartbeatTimer !== undefined) clearTimeout(this.heartbeatTimer);
     this.pullTimer = undefined;
+    this.pullRetryTimer = undefined;
     this.heartbeatTimer = undefined;
     await this.outbox.stop();
     await this.scheduledPull?.catch(() => undefined);
@@ -454,8 +464,27 @@ class SyncClientImpl implements SyncClient {
       this.pullAgain = true;
       return;
     }
+    if (this.pullRetryTimer !== undefined) clearTimeout(this.pullRetryTimer);
+    this.pullRetryTimer = undefined;
     this.scheduledPull = this.pullNow()
-      .catch(() => undefined)
+      .then(() => {
+        this.pullFailures = 0;
+      })
+      .catch(() => {
+        // the catalog must not stay stale, and a failed pull is also how the till notices the
+        // server is back when nothing waits to be pushed: try again with full-jitter backoff
+        this.pullFailures++;
+        if (!this.started) return;
+        const ceiling = Math.min(PULL_RETRY_CAP_MS, PULL_RETRY_BASE_MS * 2 ** Math.min(this.pullFailures - 1, 16));
+        this.pullRetryTimer = setTimeout(
+          () => {
+            this.pullRetryTimer = undefined;
+            this.pullSoon();
+          },
+          Math.max(PULL_RETRY_MIN_MS, Math.floor(this.opts.random() * ceiling)),
+        );
+        unref(this.pullRetryTimer);
+      })
       .finally(() => {
         this.scheduledPull = undefined;
         if (this.pullAgain) {
