@@ -3,6 +3,7 @@ import {
   decodeCursor,
   pushBatchSchema,
   SyncPaths,
+  type WireItem,
   SyncProblemCode,
   type Cursor,
   type PullPage,
@@ -10,10 +11,25 @@ import {
   type RestoreSnapshot,
 } from '@tillkit/sync-client/protocol';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { notFound, ProblemError } from '../errors';
 import { intParam, parseBody, queryParam } from '../http';
 import { decidePush } from '../ingest-rules';
 import type { RouteContext } from '../route-context';
+
+/**
+ * The push envelope as the server checks it: the protocol's batch schema, except that payloads are
+ * not walked by the generic JSON-value schema. A body from JSON.parse can only hold JSON values, and
+ * every payload is checked against the event schema by the push rules anyway (an unreadable one is
+ * rejected INVALID_EVENT, per item), so walking it twice cost a fifth of a push.
+ */
+const pushEnvelopeSchema = z.object({
+  items: z.array(
+    pushBatchSchema.shape.items.element.extend({
+      payload: z.custom<WireItem['payload']>((v) => v !== undefined, 'Required'),
+    }),
+  ),
+});
 
 /** The default page size of a pull (lowered to limits.maxPageSize when that is smaller). */
 export const DEFAULT_PULL_LIMIT = 500;
@@ -36,7 +52,7 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: RouteContext): voi
         `The batch has ${items.length} items; this server takes at most ${limits.maxBatchItems} per push. Send smaller batches.`,
       );
     }
-    const batch = parseBody(pushBatchSchema, request.body, 'a push batch ({ items: [...] } in the outbox wire format)');
+    const batch = parseBody(pushEnvelopeSchema, request.body, 'a push batch ({ items: [...] } in the outbox wire format)');
     const results = await storage.ingest({
       tenant: grant.tenant,
       items: batch.items,
