@@ -118,7 +118,7 @@ const HELP = [
   '  status                the till and sync status in words;  sync  wait until the cloud has everything',
   '  preview on|off        show receipts here too (default on);  help;  quit',
   'Emulated parts only',
-  '  sim paper out|near-end|ok, sim drawer open|closed, sim net down|up, sim primary down|up, sim weight KG, sim rush N',
+  '  sim paper out|near-end|ok, sim drawer open|closed, sim net down|up, sim primary down|up, sim weight KG, sim price CODE AMOUNT, sim rush N',
 ];
 
 export class TillController {

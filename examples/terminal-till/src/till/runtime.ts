@@ -33,7 +33,7 @@ import { startSyncServer, type RunningSyncServer } from '@tillkit/sync-server';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { TillConfigError, type TillConfig } from './config';
 import type { TillMemory, TillServices } from './controller';
-import { seedShopCloud } from './shop-data';
+import { SHOP_MERCHANT, SHOP_STORE, seedShopCloud } from './shop-data';
 import type { StatusSnapshot } from './status-line';
 
 export interface TillRuntime {
@@ -44,26 +44,49 @@ export interface TillRuntime {
   readonly describe: string[];
   /** the printer emulator, when no printer is configured (tests read what it printed) */
   readonly emulatedPrinter: EscPosEmulator | undefined;
-  /** simulation commands (emulators only): `sim paper out`, `sim net down`, `sim weight 0.183` ... */
+  /** the embedded reference server and its admin API, when no server is configured */
+  readonly cloud: EmbeddedCloud | undefined;
+  /** simulation commands (emulators only): `sim paper out`, `sim net down`, `sim weight 0.183`, `sim price 7610011 5.80` ... */
   simulate(args: string[]): Promise<string[]>;
   /** waits until the outbox is empty (or the time is up) */
   drain(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
+/** The embedded cloud, as the head office sees it. */
+export interface EmbeddedCloud {
+  /** the reference server's own address (not through the fault proxies) */
+  readonly url: string;
+  readonly adminToken: string;
+  readonly merchantId: string;
+  readonly storeId: string;
+  /** a call to the server's admin API; throws on a status other than 2xx */
+  admin(method: string, path: string, body?: unknown): Promise<unknown>;
+}
+
+export interface RuntimeOptions {
+  /** the emulated printer's print engine pace (default 2000 lines a second) */
+  printSpeedLinesPerSecond?: number;
+}
+
 /** Builds every part of the till from its configuration. */
-export async function startRuntime(config: TillConfig): Promise<TillRuntime> {
+export async function startRuntime(config: TillConfig, options: RuntimeOptions = {}): Promise<TillRuntime> {
   const cleanup: (() => Promise<void> | void)[] = [];
   const describe: string[] = [];
   try {
-    return await build(config, cleanup, describe);
+    return await build(config, options, cleanup, describe);
   } catch (e) {
     for (const c of cleanup.reverse()) await Promise.resolve(c()).catch(() => undefined);
     throw e;
   }
 }
 
-async function build(config: TillConfig, cleanup: (() => Promise<void> | void)[], describe: string[]): Promise<TillRuntime> {
+async function build(
+  config: TillConfig,
+  options: RuntimeOptions,
+  cleanup: (() => Promise<void> | void)[],
+  describe: string[],
+): Promise<TillRuntime> {
   const embedded = config.servers === undefined;
   const dir = config.dataDir ?? (embedded ? mkdtempSync(join(tmpdir(), 'tillkit-till-')) : join(process.cwd(), 'till-data'));
   mkdirSync(dir, { recursive: true });
@@ -75,7 +98,7 @@ async function build(config: TillConfig, cleanup: (() => Promise<void> | void)[]
   let printer: ReceiptPrinter;
   if (config.printer === undefined) {
     const profile = PRINTER_PROFILES['epson-tm-t88vi'];
-    emulator = await startEscPosEmulator({ profile, printSpeedLinesPerSecond: 2000 });
+    emulator = await startEscPosEmulator({ profile, printSpeedLinesPerSecond: options.printSpeedLinesPerSecond ?? 2000 });
     cleanup.push(() => emulator!.close());
     printer = createNetworkPrinter({ id: 'printer', host: emulator.host, port: emulator.port, profile, pollMs: 100 });
     describe.push(`printer: emulated ${profile.vendor} ${profile.model} on tcp://${emulator.host}:${emulator.port}`);
@@ -137,6 +160,7 @@ async function build(config: TillConfig, cleanup: (() => Promise<void> | void)[]
   // -- the cloud ----------------------------------------------------------------------------------
   let server: RunningSyncServer | undefined;
   let proxies: { primary: FaultProxy; secondary: FaultProxy } | undefined;
+  let cloud: EmbeddedCloud | undefined;
   let code = config.code;
   let endpoints = config.servers ?? [];
   if (embedded) {
@@ -152,6 +176,13 @@ async function build(config: TillConfig, cleanup: (() => Promise<void> | void)[]
     secondary.setMode('pass');
     proxies = { primary, secondary };
     code = await seedShopCloud(server.url, adminToken, config);
+    cloud = {
+      url: server.url,
+      adminToken,
+      merchantId: SHOP_MERCHANT,
+      storeId: SHOP_STORE,
+      admin: (method, path, body) => adminCall(server!.url, adminToken, method, path, body),
+    };
     endpoints = [
       { id: 'primary', url: primary.url },
       { id: 'secondary', url: secondary.url },
@@ -272,8 +303,34 @@ async function build(config: TillConfig, cleanup: (() => Promise<void> | void)[]
     now: () => new Date().toISOString(),
   };
 
-  function simulate(args: string[]): string[] {
-    const [what, value] = args;
+  async function simulate(args: string[]): Promise<string[]> {
+    const [what, value, amount] = args;
+    if (
+      what === 'price' &&
+      cloud !== undefined &&
+      value !== undefined &&
+      amount !== undefined &&
+      /^\d+(\.\d{2})?$/.test(amount)
+    ) {
+      // the head office changes a price in the cloud; the till pulls it
+      const article = await client.catalog.get('catalog', value);
+      if (article === undefined) return [`! sim price: no article ${value} in the catalog`];
+      const unitPrice = Math.round(Number(amount) * 100);
+      await cloud.admin('PUT', `/merchants/${cloud.merchantId}/stores/${cloud.storeId}/datasets/prices`, {
+        records: [{ id: article.id, currency: config.currency, unitPrice }],
+      });
+      try {
+        const report = await client.pullNow(['prices']);
+        const changed = report.datasets.reduce((n, d) => n + d.upserted, 0);
+        return [
+          `(simulated) head office: ${article.name} now ${amount}; pulled ${changed} changed price${changed === 1 ? '' : 's'} through ${report.endpoint}`,
+        ];
+      } catch (e) {
+        return [
+          `(simulated) head office: ${article.name} now ${amount}; the pull failed (${(e as Error).message}), it comes later`,
+        ];
+      }
+    }
     if (what === 'paper' && emulator !== undefined && (value === 'out' || value === 'near-end' || value === 'ok')) {
       emulator.setPaper(value);
       return [`(simulated) printer paper: ${value}`];
@@ -296,7 +353,7 @@ async function build(config: TillConfig, cleanup: (() => Promise<void> | void)[]
       return [`(simulated) ${value} kg on the scale`];
     }
     return [
-      '! sim paper out|near-end|ok, sim drawer open|closed, sim net down|up, sim primary down|up, sim weight KG, sim rush N (emulated parts only)',
+      '! sim paper out|near-end|ok, sim drawer open|closed, sim net down|up, sim primary down|up, sim weight KG, sim price CODE AMOUNT, sim rush N (emulated parts only)',
     ];
   }
 
@@ -306,9 +363,8 @@ async function build(config: TillConfig, cleanup: (() => Promise<void> | void)[]
     status$: snapshot.asObservable(),
     describe,
     emulatedPrinter: emulator,
-    simulate(args) {
-      return Promise.resolve(simulate(args));
-    },
+    cloud,
+    simulate,
     async drain(timeoutMs) {
       const until = Date.now() + timeoutMs;
       while (Date.now() < until) {
@@ -345,4 +401,15 @@ async function remember(store: SqliteStore, registerId: string): Promise<TillMem
   }
   transactions.sort((a, b) => a.sequence - b.sequence);
   return { till: till.value as unknown as TillState, journal, transactions };
+}
+
+async function adminCall(baseUrl: string, token: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${baseUrl}/admin/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} /admin/v1${path}: ${response.status} ${text}`);
+  return text === '' ? undefined : (JSON.parse(text) as unknown);
 }

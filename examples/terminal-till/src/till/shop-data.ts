@@ -23,8 +23,10 @@ export const SHOP_MEMBERS: Member[] = [
   { id: 'm-1002', name: 'Beat Frei', cardNumber: '900200', email: 'beat@example.com', points: 80 },
 ];
 
-const MERCHANT = 'cafe-lindenhof';
-const STORE = 'zh-lindenhof';
+export const SHOP_MERCHANT = 'cafe-lindenhof';
+export const SHOP_STORE = 'zh-lindenhof';
+const MERCHANT = SHOP_MERCHANT;
+const STORE = SHOP_STORE;
 
 /** Sets the embedded cloud up as a head office would: register, tax rates, catalog, prices, members; returns an enrolment code. */
 export async function seedShopCloud(
