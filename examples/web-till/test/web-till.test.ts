@@ -1,27 +1,17 @@
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CompletedTransaction, JournalEntry, VerifyChainResult } from '@tillkit/core';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, launchChromium } from '../../../tooling/chromium';
 import { CAFE, MERCHANT, REGISTER, startDemoCloud, type DemoCloud } from '../scripts/demo-cloud';
 
 // The web till end to end: built by Vite, served from loopback, driven through its own buttons in
 // Debian's headless Chromium, syncing to the reference server. Browsers are never downloaded.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 interface SalePayload {
@@ -36,11 +26,7 @@ let appOrigin: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  try {
-    accessSync(CHROMIUM, constants.X_OK);
-  } catch {
-    throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium, or point CHROMIUM_PATH at one.`);
-  }
+  chromiumPath(); // fail first, and clearly, when there is no browser
   dir = await mkdtemp(join(tmpdir(), 'tillkit-web-till-test-'));
   [cloud, app, browser] = await Promise.all([
     startDemoCloud({ dir }),
@@ -52,7 +38,7 @@ beforeAll(async () => {
       clearScreen: false,
       server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
     }).then((vite) => vite.listen()),
-    chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }),
+    launchChromium(),
   ]);
   const address = app.httpServer?.address();
   if (address === null || address === undefined || typeof address === 'string') throw new Error('Vite did not listen on a port.');

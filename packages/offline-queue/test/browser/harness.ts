@@ -1,73 +1,18 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { bundleBrowserEntry, CHROMIUM_ARGS, chromiumPath, launchChromium } from '../../../../tooling/chromium';
 import type { PageCallResult } from './page-api';
 
 // Runs browser tests in real headless Chromium: bundle a browser entry from source with esbuild,
 // serve it from http://127.0.0.1 (an http origin for IndexedDB, and a secure context, so Web Locks
 // and navigator.storage are there), and call the functions the page exposes (see page-api.ts) from
 // vitest through page.evaluate. One harness per test file: start it in beforeAll, close it in afterAll.
-
-/** Debian's Chromium; CHROMIUM_PATH overrides it. Browsers are never downloaded. */
-export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
-
-export const CHROMIUM_ARGS: readonly string[] = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-
-/** The Chromium executable to run; throws (so browser tests fail, not skip) when it is not there. */
-export function chromiumPath(): string {
-  const fromEnv = process.env.CHROMIUM_PATH;
-  const path = fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_CHROMIUM_PATH;
-  try {
-    accessSync(path, constants.X_OK);
-  } catch {
-    throw new Error(
-      `No Chromium at ${path}: the browser tests need a real Chromium. Install Debian's chromium (apt-get install -y chromium), ` +
-        'or point CHROMIUM_PATH at a Chromium executable.',
-    );
-  }
-  return path;
-}
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS] });
-}
-
-/**
- * Bundles a browser entry (TypeScript, from source) into one ES module in memory. Sibling packages
- * resolve through the `@tillkit/source` export condition, so nothing needs building first.
- */
-export async function bundle(entryFile: string): Promise<string> {
-  const result = await build({
-    entryPoints: [entryFile],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@tillkit/source'],
-    sourcemap: 'inline',
-    logLevel: 'silent',
-  });
-  const output = result.outputFiles[0];
-  if (output === undefined) throw new Error(`esbuild produced no output for ${entryFile}`);
-  return output.text;
-}
 
 export interface ServedFile {
   contentType: string;
@@ -136,7 +81,7 @@ export interface HarnessOptions {
 /** Bundles `entryFile`, serves it and launches Chromium. */
 export async function startBrowserHarness(options: HarnessOptions): Promise<BrowserHarness> {
   chromiumPath(); // fail first, and clearly, when there is no browser
-  const script = await bundle(options.entryFile);
+  const script = await bundleBrowserEntry(options.entryFile);
   const launched: { browser: Browser; context?: BrowserContext; close(): Promise<void> } =
     options.freezable === true
       ? await launchFreezableChromium()

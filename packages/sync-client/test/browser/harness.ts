@@ -1,62 +1,14 @@
-import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { build } from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { bundleBrowserEntry as bundle, CHROMIUM_ARGS, chromiumPath } from '../../../../tooling/chromium';
 import type { PageCallResult } from './page-api';
 
 // Runs browser tests in real headless Chromium (the approach of @tillkit/offline-queue's browser
 // harness, without what only its outbox tests need): bundle a browser entry from source with
 // esbuild, serve it from http://127.0.0.1 (an origin with IndexedDB), and call the functions the
 // page exposes (page-api.ts) from vitest through page.evaluate. One harness per test file.
-
-/** Debian's Chromium; CHROMIUM_PATH overrides it. Browsers are never downloaded. */
-export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
-
-const CHROMIUM_ARGS: readonly string[] = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-
-/** The Chromium executable to run; throws (so browser tests fail, not skip) when it is not there. */
-export function chromiumPath(): string {
-  const fromEnv = process.env.CHROMIUM_PATH;
-  const path = fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_CHROMIUM_PATH;
-  try {
-    accessSync(path, constants.X_OK);
-  } catch {
-    throw new Error(
-      `No Chromium at ${path}: the browser tests need a real Chromium. Install Debian's chromium (apt-get install -y chromium), ` +
-        'or point CHROMIUM_PATH at a Chromium executable.',
-    );
-  }
-  return path;
-}
-
-/** Bundles a browser entry (TypeScript, from source) into one ES module in memory. */
-async function bundle(entryFile: string): Promise<string> {
-  const result = await build({
-    entryPoints: [entryFile],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@tillkit/source'],
-    sourcemap: 'inline',
-    logLevel: 'silent',
-  });
-  const output = result.outputFiles[0];
-  if (output === undefined) throw new Error(`esbuild produced no output for ${entryFile}`);
-  return output.text;
-}
 
 const PAGE_HTML =
   '<!doctype html><html><head><meta charset="utf-8"><title>tillkit browser test</title></head><body><script type="module" src="/entry.js"></script></body></html>';

@@ -1,58 +1,13 @@
-import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { bundleBrowserEntry as bundle, CHROMIUM_ARGS, chromiumPath } from '../../../../tooling/chromium';
 import type { CallResult, PageApi } from './page-api';
 
 // A small browser harness for the end-to-end tests (the approach of the packages' own browser
 // harnesses): bundle a page entry from source with esbuild, serve it on 127.0.0.1 (an origin with
 // IndexedDB and Web Locks), open it in real headless Chromium and call the functions the page put
 // on `globalThis.__tillkitPage` through page.evaluate. Browsers are never downloaded.
-
-/** Debian's Chromium; CHROMIUM_PATH overrides it. */
-const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
-
-const CHROMIUM_ARGS: readonly string[] = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** The Chromium executable; throws (so the test fails, never skips) when there is none. */
-function chromiumPath(): string {
-  const fromEnv = process.env.CHROMIUM_PATH;
-  const path = fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_CHROMIUM_PATH;
-  try {
-    accessSync(path, constants.X_OK);
-  } catch {
-    throw new Error(
-      `No Chromium at ${path}: the browser test needs a real Chromium. Install Debian's chromium (apt-get install -y chromium), ` +
-        'or point CHROMIUM_PATH at a Chromium executable.',
-    );
-  }
-  return path;
-}
-
-async function bundle(entryFile: string): Promise<string> {
-  const result = await build({
-    entryPoints: [entryFile],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@tillkit/source'],
-    sourcemap: 'inline',
-    logLevel: 'silent',
-  });
-  const output = result.outputFiles[0];
-  if (output === undefined) throw new Error(`esbuild produced no output for ${entryFile}`);
-  return output.text;
-}
 
 const PAGE_HTML =
   '<!doctype html><html><head><meta charset="utf-8"><title>tillkit e2e</title><link rel="icon" href="data:,"></head><body><script type="module" src="/entry.js"></script></body></html>';
